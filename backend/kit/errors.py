@@ -32,6 +32,11 @@ class JalurError(Exception):
             self.code = code
         self.details: dict[str, Any] = dict(details or {})
 
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """What a top-level GraphQL error shows under `extensions` (graphql-core reads this)."""
+        return {"code": self.code, "field": self.field, **self.details}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, field={self.field!r}, message={self.message!r})"
 
@@ -76,3 +81,17 @@ class LimitExceeded(JalurError):
     """A request is over a limit: depth, aliases, tokens, cost, batch size or rate."""
 
     code = "LIMIT_EXCEEDED"
+
+
+class InputErrors(JalurError):
+    """Several input errors found at once, reported together."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, errors: list[JalurError]) -> None:
+        super().__init__("; ".join(e.message for e in errors) or "invalid input")
+        self.errors = errors
+
+    def flatten(self) -> list[JalurError]:
+        """Return the individual errors."""
+        return list(self.errors)

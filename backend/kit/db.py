@@ -1,0 +1,92 @@
+"""Database plumbing: the declarative base, engines, sessions and the per-transaction tenant.
+
+Row-level security reads the tenant from the transaction-local setting `jalur.tenant_id`;
+`set_tenant` sets it with `set_config(..., true)` so it ends with the transaction and can never
+leak to the next user of a pooled connection.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum, MetaData, func, text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import Uuid
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TENANT_SETTING = "jalur.tenant_id"
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention every constraint follows."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TimestampMixin:
+    """`created_at` / `updated_at`, timezone-aware, set by the database (and read back at once)."""
+
+    __mapper_args__ = {"eager_defaults": True}
+
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+def new_id() -> uuid.UUID:
+    """Return a fresh primary key."""
+    return uuid.uuid4()
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    """A UUID primary key column generated in Python (so a client may supply it)."""
+    return mapped_column(Uuid, primary_key=True, default=new_id)
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """Create an async engine for `url`."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Create the session factory; objects stay readable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:
+    """Scope the current transaction to one tenant (or to none, which sees nothing)."""
+    value = "" if tenant_id is None else str(tenant_id)
+    await session.execute(
+        text("SELECT set_config(:k, :v, true)"), {"k": TENANT_SETTING, "v": value}
+    )
+
+
+def str_enum(enum_cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """A VARCHAR column type with a CHECK listing the enum's values (no native PG enum to migrate)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        name=name,
+        validate_strings=True,
+        values_callable=lambda cls: [member.value for member in cls],
+    )

@@ -1,0 +1,68 @@
+"""Conversions between API shapes (lat/lon, GeoJSON) and PostGIS geography values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geoalchemy2.elements import WKBElement, WKTElement
+from geoalchemy2.shape import to_shape
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+
+from backend.kit.errors import ValidationFailed
+
+
+def point_element(latitude: float, longitude: float) -> WKTElement:
+    """A geography point for a column (note WKT's lon-lat order)."""
+    return WKTElement(f"POINT({longitude!r} {latitude!r})", srid=4326)
+
+
+def point_coordinates(value: Any) -> tuple[float, float] | None:
+    """(latitude, longitude) of a stored point, or None."""
+    if value is None:
+        return None
+    geom = shape_from_wkt(value.data) if isinstance(value, WKTElement) else to_shape(value)
+    if not isinstance(geom, Point):
+        raise TypeError(f"expected a point, got {geom.geom_type}")
+    return float(geom.y), float(geom.x)
+
+
+def shape_from_wkt(wkt: str) -> Any:
+    """Parse WKT (optionally SRID-prefixed)."""
+    from shapely import wkt as shapely_wkt
+
+    return shapely_wkt.loads(wkt.split(";", 1)[-1])
+
+
+def multipolygon_from_geojson(value: Any, *, field: str) -> WKTElement:
+    """Validate a GeoJSON Polygon/MultiPolygon and return it as a geography MultiPolygon."""
+    try:
+        geom = shape(value)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ValidationFailed("must be a GeoJSON Polygon or MultiPolygon", field=field) from exc
+    if isinstance(geom, Polygon):
+        geom = MultiPolygon([geom])
+    if not isinstance(geom, MultiPolygon):
+        raise ValidationFailed("must be a GeoJSON Polygon or MultiPolygon", field=field)
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise ValidationFailed("coordinates must be longitude, latitude in range", field=field)
+    if not geom.is_valid or geom.is_empty:
+        raise ValidationFailed("polygon is not valid (self-intersecting or empty)", field=field)
+    return WKTElement(geom.wkt, srid=4326)
+
+
+def geojson_of(value: Any) -> dict[str, Any] | None:
+    """GeoJSON of a stored geography, or None."""
+    if value is None:
+        return None
+    geom = shape_from_wkt(value.data) if isinstance(value, WKTElement) else to_shape(value)
+    return dict(mapping(geom))
+
+
+__all__ = [
+    "WKBElement",
+    "geojson_of",
+    "multipolygon_from_geojson",
+    "point_coordinates",
+    "point_element",
+]
