@@ -192,3 +192,29 @@ def test_app_role_uses_tables_the_owner_creates_but_cannot_create_any(
         finally:
             owner.execute(f"DROP TABLE {table}")
     assert count == (1,)
+
+
+def path_without(tmp_path: Path, *hidden: str) -> str:
+    """Return a PATH of symlinks to the system's commands, less the hidden ones."""
+    sandbox = tmp_path / "bin"
+    sandbox.mkdir()
+    for folder in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for command in Path(folder).iterdir() if Path(folder).is_dir() else []:
+            link = sandbox / command.name
+            if command.name not in hidden and not link.exists():
+                link.symlink_to(command)
+    return str(sandbox)
+
+
+def test_no_database_anywhere_names_what_is_missing_and_the_install_command(
+    tmp_path: Path,
+) -> None:
+    env_file = tmp_path / "env"
+    completed = run_services(env_file, PATH=path_without(tmp_path, "pg_lsclusters", "docker"))
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "services: ERROR: missing: PostgreSQL (no local cluster, no JALUR_DATABASE_URL);"
+        " and no Docker engine answers."
+        " Install it with: apt-get install -y postgresql postgresql-15-postgis-3"
+    )
+    assert not env_file.exists()
