@@ -218,3 +218,13 @@ def test_no_database_anywhere_names_what_is_missing_and_the_install_command(
         " Install it with: apt-get install -y postgresql postgresql-15-postgis-3"
     )
     assert not env_file.exists()
+
+
+def test_test_database_name_must_be_a_plain_sql_name(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    completed = run_services(env_file, JALUR_TEST_DATABASE_NAME='x"; DROP DATABASE jalur; --')
+    assert completed.returncode == 1
+    assert completed.stderr == (
+        "services: ERROR: JALUR_TEST_DATABASE_NAME must be a lower-case SQL name\n"
+    )
+    assert not env_file.exists()
