@@ -98,7 +98,13 @@ def test_api_and_worker_environment_names_match_the_env_file_contract(
 ) -> None:
     for name in ("api", "worker"):
         environment = compose["services"][name]["environment"]
-        assert set(environment) == CONTRACT_ENV_NAMES
+        assert set(environment) == CONTRACT_ENV_NAMES | {
+            "JALUR_ENVIRONMENT",
+            "JALUR_LOG_FORMAT",
+            "JALUR_JWT_SECRET",
+        }
+        # Unset on the host means unset in the container, so the settings' default applies.
+        assert environment["JALUR_JWT_SECRET"] is None
     api_env = compose["services"]["api"]["environment"]
     assert api_env["JALUR_DATABASE_URL"] == (
         "postgresql+asyncpg://jalur_app:jalur_app_dev@db:5432/jalur"
@@ -109,8 +115,10 @@ def test_api_and_worker_environment_names_match_the_env_file_contract(
     assert api_env["JALUR_REDIS_URL"] == "redis://redis:6379/0"
 
 
-def test_role_passwords_come_from_the_environment() -> None:
-    config = docker_compose_config({"JALUR_APP_PASSWORD": "s3cret", "JALUR_OWNER_PASSWORD": "0wn"})
+def test_passwords_and_signing_key_come_from_the_environment() -> None:
+    config = docker_compose_config(
+        {"JALUR_APP_PASSWORD": "s3cret", "JALUR_OWNER_PASSWORD": "0wn", "JALUR_JWT_SECRET": "k"}
+    )
     api_env = config["services"]["api"]["environment"]
     db_env = config["services"]["db"]["environment"]
     assert api_env["JALUR_TEST_DATABASE_URL"] == (
@@ -121,6 +129,7 @@ def test_role_passwords_come_from_the_environment() -> None:
     )
     assert db_env["JALUR_APP_PASSWORD"] == "s3cret"
     assert db_env["JALUR_OWNER_PASSWORD"] == "0wn"
+    assert api_env["JALUR_JWT_SECRET"] == "k"
 
 
 def test_dockerfile_installs_the_lock_on_python_311() -> None:
