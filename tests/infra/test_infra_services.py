@@ -174,24 +174,36 @@ def test_database_is_owned_by_the_owner_with_postgis_and_default_grants(
     ]
 
 
-def test_app_role_uses_tables_the_owner_creates_but_cannot_create_any(
+def test_app_role_may_use_tables_the_owner_creates_but_create_none(
     local_env: dict[str, str],
 ) -> None:
     owner_url = libpq_url(local_env["JALUR_TEST_DATABASE_OWNER_URL"])
     app_url = libpq_url(local_env["JALUR_TEST_DATABASE_URL"])
-    table = f"infra_probe_{os.getpid()}"
-    with psycopg.connect(owner_url, autocommit=True) as owner:
-        owner.execute(f"CREATE TABLE {table} (id serial PRIMARY KEY, note text)")
-        try:
-            with psycopg.connect(app_url) as app:
-                app.execute(f"INSERT INTO {table} (note) VALUES ('from the app role')")
-                count = app.execute(f"SELECT count(*) FROM {table}").fetchone()
-                app.rollback()
-                with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                    app.execute("CREATE TABLE infra_app_must_not_create (id int)")
-        finally:
-            owner.execute(f"DROP TABLE {table}")
-    assert count == (1,)
+    # Never committed, so concurrent test runs on the shared database never see the probe.
+    with psycopg.connect(owner_url) as owner:
+        owner.execute("CREATE TABLE infra_probe (id serial PRIMARY KEY, note text)")
+        table_privileges = owner.execute(
+            "SELECT privilege, has_table_privilege('jalur_app', 'infra_probe', privilege)"
+            " FROM unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE',"
+            " 'REFERENCES', 'TRIGGER']) AS privilege"
+        ).fetchall()
+        sequence_privileges = owner.execute(
+            "SELECT has_sequence_privilege('jalur_app', 'infra_probe_id_seq', 'USAGE'),"
+            " has_sequence_privilege('jalur_app', 'infra_probe_id_seq', 'UPDATE')"
+        ).fetchone()
+        owner.rollback()
+    with psycopg.connect(app_url) as app, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        app.execute("CREATE TABLE infra_app_must_not_create (id int)")
+    assert table_privileges == [
+        ("SELECT", True),
+        ("INSERT", True),
+        ("UPDATE", True),
+        ("DELETE", True),
+        ("TRUNCATE", False),
+        ("REFERENCES", False),
+        ("TRIGGER", False),
+    ]
+    assert sequence_privileges == (True, False)
 
 
 def path_without(tmp_path: Path, *hidden: str) -> str:
