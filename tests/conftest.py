@@ -26,11 +26,20 @@ def settings() -> Settings:
     return get_settings().model_copy(update={"environment": "test"})
 
 
+MIGRATION_WALK: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def migrated(settings: Settings) -> str:
-    """Build the test schema from nothing with the migrations (down to base first, then up)."""
-    downgrade(settings.test_database_owner_url, "base")
-    upgrade(settings.test_database_owner_url, "head")
+    """Build the test schema with the migrations: up, all the way down, and up again.
+
+    The round trip runs every revision's downgrade on every test run; the schema the tests then
+    use is the one `alembic upgrade head` builds from nothing.
+    """
+    owner_url = settings.test_database_owner_url
+    for step, revision in (("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
+        (upgrade if step == "upgrade" else downgrade)(owner_url, revision)
+        MIGRATION_WALK.append(f"{step}:{revision}")
     return settings.test_database_url
 
 
