@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, GraphQLSyntaxError, ValidationContext, ValidationRule
+from graphql import GraphQLError, ValidationContext, ValidationRule
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from strawberry.extensions import SchemaExtension
@@ -46,16 +46,16 @@ class QueryGuard(SchemaExtension):
         yield
 
     def on_parse(self) -> Iterator[None]:
-        try:
-            yield
-        except GraphQLSyntaxError as error:
-            if _TOKEN_LIMIT_MESSAGE not in error.message:
-                raise
-            raise guard_error(
-                GuardCode.TOO_MANY_TOKENS,
-                f"The document has more than {self.settings.max_tokens} tokens.",
-                maxTokens=self.settings.max_tokens,
-            ) from error
+        yield
+        # strawberry catches the parser's error inside this hook and answers with that very
+        # object, so the token-limit error is given its code in place.
+        for error in self.execution_context.pre_execution_errors or ():
+            if _TOKEN_LIMIT_MESSAGE in error.message:
+                error.message = f"The document has more than {self.settings.max_tokens} tokens."
+                error.extensions = {
+                    "code": GuardCode.TOO_MANY_TOKENS.value,
+                    "maxTokens": self.settings.max_tokens,
+                }
 
     async def on_execute(self) -> AsyncIterator[None]:
         refusal = await self._spend_budget()
