@@ -17,17 +17,21 @@ logger = logging.getLogger(__name__)
 UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
 # graphql-core appends suggestions as " Did you mean 'a', 'b', or 'c'?"; names hold no '?'.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+_MAX_CHAIN = 32
 
 
 def error_chain(error: BaseException) -> Iterator[BaseException]:
-    """Yield the error and the errors it wraps (GraphQL `original_error`, then `__cause__`)."""
-    seen: set[int] = set()
+    """Yield the error and the errors it wraps through GraphQL's `original_error` links.
+
+    `__cause__` is not followed: graphql-core raises its own readable errors `from` internal
+    ones (a KeyError behind "Value 'X' does not exist in 'Color' enum").
+    """
     current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for _ in range(_MAX_CHAIN):
+        if current is None:
+            return
         yield current
-        wrapped = current.original_error if isinstance(current, GraphQLError) else None
-        current = wrapped if wrapped is not None else current.__cause__
+        current = current.original_error if isinstance(current, GraphQLError) else None
 
 
 def jalur_error_of(error: GraphQLError) -> JalurError | None:
