@@ -34,7 +34,7 @@ from backend.api.guard.batch import (
 from backend.api.guard.budget import BudgetDecision, CostBudget
 from backend.api.guard.builder import guard_extensions
 from backend.api.guard.cost import FieldCost, cost, estimate_cost
-from backend.api.guard.errors import GuardCode, TooManyOperations
+from backend.api.guard.errors import GuardCode, TooManyOperations, retry_after_seconds
 from backend.api.guard.extension import QueryGuard
 from backend.api.guard.production import (
     HideSuggestions,
@@ -64,6 +64,7 @@ __all__ = [
     "guard_extensions",
     "load_operation_allow_list",
     "operation_hash",
+    "retry_after_seconds",
     "should_mask_error",
     "strawberry_batching_config",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -26,6 +27,15 @@ class GuardCode(StrEnum):
 def guard_error(code: GuardCode, message: str, **extensions: Any) -> GraphQLError:
     """Build a top-level GraphQL error whose extensions carry `code` and the given figures."""
     return GraphQLError(message, extensions={"code": code.value, **extensions})
+
+
+def retry_after_seconds(errors: Iterable[GraphQLError] | None) -> int | None:
+    """Return the wait of a `RATE_LIMITED` error, for the view's 429 and `Retry-After` header."""
+    for error in errors or ():
+        extensions = error.extensions or {}
+        if extensions.get("code") == GuardCode.RATE_LIMITED.value:
+            return int(extensions["retryAfterSeconds"])
+    return None
 
 
 class TooManyOperations(LimitExceeded):

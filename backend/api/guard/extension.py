@@ -58,7 +58,7 @@ class QueryGuard(SchemaExtension):
                 }
 
     async def on_execute(self) -> AsyncIterator[None]:
-        refusal = await self._spend_budget()
+        refusal = self._check_unvalidated_cost() or await self._spend_budget()
         if refusal is not None:
             # A result set before execution makes strawberry skip running the resolvers.
             self.execution_context.result = GraphQLExecutionResult(data=None, errors=[refusal])
@@ -77,7 +77,7 @@ class QueryGuard(SchemaExtension):
 
     def check_limits(self, validation: ValidationContext) -> list[GraphQLError]:
         """Measure the document against the depth, alias and cost limits."""
-        document, settings = validation.document, self.settings
+        document, settings, context = validation.document, self.settings, self.execution_context
         errors: list[GraphQLError] = []
         depth = query_depth(document)
         if depth > settings.max_depth:
@@ -85,37 +85,41 @@ class QueryGuard(SchemaExtension):
         aliases = alias_count(document)
         if aliases > settings.max_aliases:
             errors.append(_too_many_aliases(aliases, settings.max_aliases))
-        self.cost = self._estimate(validation)
+        self.cost = estimate_cost(
+            validation.schema,
+            document,
+            context.variables,
+            context.operation_name,
+            default_list_size=settings.default_list_size,
+            max_page_size=settings.max_page_size,
+        )
         if self.cost > settings.max_query_cost:
             errors.append(_too_costly(self.cost, settings.max_query_cost))
         return errors
 
-    def _estimate(self, validation: ValidationContext) -> int:
+    def _check_unvalidated_cost(self) -> GraphQLError | None:
+        """Estimate here when our rule did not run (validation skipped or served from a cache)."""
+        if self.cost is not None:
+            return None
         context = self.execution_context
-        return estimate_cost(
-            validation.schema,
-            validation.document,
+        assert context.graphql_document is not None
+        self.cost = estimate_cost(
+            context.schema,
+            context.graphql_document,
             context.variables,
             context.operation_name,
             default_list_size=self.settings.default_list_size,
             max_page_size=self.settings.max_page_size,
         )
+        if self.cost > self.settings.max_query_cost:
+            return _too_costly(self.cost, self.settings.max_query_cost)
+        return None
 
     async def _spend_budget(self) -> GraphQLError | None:
         redis, rate_limit_key = _budget_context(self.execution_context.context)
         if self.budget.budget == 0 or redis is None or rate_limit_key is None:
             return None
-        if self.cost is None:  # validation was skipped (e.g. by a validation cache)
-            document = self.execution_context.graphql_document
-            assert document is not None
-            self.cost = estimate_cost(
-                self.execution_context.schema,
-                document,
-                self.execution_context.variables,
-                self.execution_context.operation_name,
-                default_list_size=self.settings.default_list_size,
-                max_page_size=self.settings.max_page_size,
-            )
+        assert self.cost is not None
         try:
             decision = await self.budget.spend(redis, rate_limit_key, self.cost)
         except RedisError:

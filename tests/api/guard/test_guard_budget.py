@@ -16,7 +16,7 @@ import strawberry
 from redis.asyncio import Redis
 from strawberry.types import ExecutionResult
 
-from backend.api.guard import CostBudget, GuardSettings, guard_extensions
+from backend.api.guard import CostBudget, GuardSettings, guard_extensions, retry_after_seconds
 
 REDIS_URL = os.environ.get("JALUR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 WINDOW_SECONDS = 1.0
@@ -112,6 +112,7 @@ async def test_budget_refuses_once_spent_and_recovers_after_the_window(
         "retryAfterSeconds": 1,
     }
     assert refused.data is None
+    assert retry_after_seconds(refused.errors) == 1
     assert context.calls["Retailer.name"] == 3
     assert await redis.get(f"{prefix}tenant:1:user:7") == b"300"
 

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import strawberry
+from strawberry.extensions import DisableValidation
 from strawberry.types import ExecutionResult
 
 from backend.api.guard import GuardSettings, guard_extensions
@@ -188,3 +189,16 @@ async def test_mutation_under_the_limits_runs() -> None:
     assert result.errors is None
     assert result.data == {"renameRetailer": {"code": "R1", "name": "Toko R1"}}
     assert context.calls == Counter({"Mutation.renameRetailer": 1, "Retailer.name": 1})
+
+
+async def test_cost_is_still_enforced_when_validation_is_skipped() -> None:
+    unvalidated = strawberry.Schema(
+        Query, Mutation, extensions=[*guard_extensions(SETTINGS), DisableValidation]
+    )
+    context = ToyContext()
+    result = await unvalidated.execute(
+        "{ retailers(first: 100) { edges { node { neighbours { name } } } } }",
+        context_value=context,
+    )
+    assert codes(result) == ["QUERY_TOO_COSTLY"]
+    assert context.calls == Counter()
