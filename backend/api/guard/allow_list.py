@@ -97,7 +97,8 @@ class PersistedQueriesOnly(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         yield
         document = self.execution_context.graphql_document
-        assert document is not None
+        if document is None:
+            return  # a syntax error, which strawberry reports itself
         operation_name = self.execution_context.operation_name
         if requested_operation_hash(document, operation_name) not in self.allow_list:
             raise _not_found()

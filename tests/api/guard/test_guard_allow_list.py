@@ -150,3 +150,13 @@ async def test_unknown_hash_is_refused(schema: strawberry.Schema) -> None:
     extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha256("{ retailers }")}}
     result = await schema.execute(None, operation_extensions=extensions)
     assert codes(result) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+async def test_syntax_and_token_errors_stay_readable_under_the_allow_list(
+    schema: strawberry.Schema,
+) -> None:
+    syntax = await schema.execute("query RetailerPage(")
+    assert syntax.errors is not None
+    assert syntax.errors[0].message.startswith("Syntax Error:")
+    heavy = await schema.execute("{ retailers(first: 1) { " + "code " * 5000 + "} }")
+    assert codes(heavy) == ["TOO_MANY_TOKENS"]
