@@ -17,7 +17,14 @@ always are. When Redis fails, the query is served and a warning logged (`budget_
 Refusals are top-level errors with `extensions.code`: `TOO_MANY_TOKENS`, `QUERY_TOO_DEEP`,
 `TOO_MANY_ALIASES`, `QUERY_TOO_COSTLY`, `RATE_LIMITED` (with `retryAfterSeconds`),
 `PERSISTED_QUERY_NOT_FOUND`; an oversized batch gets HTTP 400 with `TOO_MANY_OPERATIONS`.
-No resolver runs for a refused operation.
+No resolver runs for a refused operation. `retry_after_seconds(result.errors)` gives the view
+what it needs to answer a refused budget with HTTP 429 and `Retry-After`.
+
+Notes for the composition root: the extensions are asynchronous (`Schema.execute`, not
+`execute_sync`); strawberry's `ValidationCache` never hits with `QueryGuard` installed, because
+the cost rule is built per request (it needs the variables), and the guard re-checks the cost at
+execution when validation was skipped or cached; strawberry itself logs every refusal at ERROR
+through `strawberry.execution` (override `Schema.process_errors` to quieten it).
 """
 
 from backend.api.guard.allow_list import (

@@ -96,7 +96,8 @@ class HideSuggestions(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         for error in _result_errors(self):
-            error.message = strip_suggestions(error.message)
+            if jalur_error_of(error) is None:  # a domain message is written for the client
+                error.message = strip_suggestions(error.message)
 
 
 def _result_errors(extension: SchemaExtension) -> list[GraphQLError]:

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
 from backend.api.guard import GuardSettings, guard_extensions, should_mask_error
+from backend.api.guard.production import strip_suggestions
 from backend.kit.errors import NotFound, ValidationFailed
 
 
@@ -176,3 +177,12 @@ def test_should_mask_error_keeps_domain_and_graphql_errors() -> None:
     assert not should_mask_error(GraphQLError("Cannot query field 'x' on type 'Query'."))
     assert should_mask_error(unexpected)
     assert should_mask_error(wrapped_unexpected)
+
+
+def test_strip_suggestions_removes_every_form_of_hint() -> None:
+    assert strip_suggestions("Unknown type 'Retailr'. Did you mean 'Retailer' or 'Retail'?") == (
+        "Unknown type 'Retailr'."
+    )
+    assert strip_suggestions(
+        "Value 'REDD' does not exist in 'Color' enum. Did you mean the enum value 'RED'?"
+    ) == ("Value 'REDD' does not exist in 'Color' enum.")
