@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from backend.api.context import Context
+from backend.api.guard.batch import BatchLimitMiddleware
 from backend.api.schema import build_schema
 from backend.auth.tokens import verify_token
 from backend.kit.db import make_engine, make_sessionmaker
@@ -45,6 +46,7 @@ class JalurGraphQL(GraphQL[Context, None]):
             redis=state.redis,
             request_id=request_id_var.get() or "-",
             rate_limit_key=f"ip:{request.client.host if request.client else 'unknown'}",
+            response=response,
         )
         header = request.headers.get("authorization")
         if header:
@@ -161,6 +163,11 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(RequestContextMiddleware)],
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(
+                BatchLimitMiddleware, max_operations=settings.graphql.max_operations_per_batch
+            ),
+        ],
         lifespan=lifespan,
     )

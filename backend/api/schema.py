@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from backend.api.guard.batch import strawberry_batching_config
+from backend.api.guard.builder import guard_extensions
+from backend.api.http_status import RateLimitStatus
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
@@ -29,20 +31,23 @@ NODE_TYPES = [TerritoryNode, DistributorNode, RetailerNode, ProductNode, UserNod
 def build_schema(
     settings: GraphQLSettings | None = None, *, production: bool = False
 ) -> strawberry.Schema:
-    """Assemble the schema with its limits and the per-operation transaction."""
-    limits = settings or GraphQLSettings()
-    extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        TransactionPerOperation,
-    ]
+    """Assemble the schema with its guards and the per-operation transaction.
+
+    Guards: depth, aliases, tokens, cost and the per-principal budget always; in production also
+    no introspection, no suggestions, masked unexpected errors and the persisted-query allow-list.
+    """
+    limits = (settings or GraphQLSettings()).model_copy(update={"production": production})
+    extensions: list[Any] = [RateLimitStatus, *guard_extensions(limits), TransactionPerOperation]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         types=NODE_TYPES,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(
+            auto_camel_case=True,
+            batching_config=strawberry_batching_config(limits),
+            disable_field_suggestions=production,
+        ),
     )
 
 

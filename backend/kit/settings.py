@@ -9,22 +9,17 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.api.guard.settings import GuardSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEV_JWT_SECRET = "jalur-development-secret-change-me-0123456789"
 
 
-class GraphQLSettings(BaseModel):
-    """Limits and behaviour of the GraphQL endpoint."""
+class GraphQLSettings(GuardSettings):
+    """Limits and behaviour of the GraphQL endpoint (the guard's settings plus the IDE switch)."""
 
-    max_depth: int = 12
-    max_aliases: int = 30
-    max_tokens: int = 5000
-    max_operations_per_batch: int = 10
-    max_query_cost: int = 20_000
-    cost_budget_per_window: int = 200_000
-    cost_window_s: int = 60
-    max_page_size: int = 100
     graphiql: bool = True
+    operations_dir: Path = REPO_ROOT / "graphql" / "operations"
 
 
 class OptimizerSettings(BaseModel):

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from graphql import OperationDefinitionNode, parse
 
 OPERATIONS_DIR = Path(__file__).resolve().parents[2] / "graphql" / "operations"
