@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from backend.kit.db import SerializedAsyncSession
 from backend.kit.migrations import downgrade, upgrade
 from backend.kit.settings import Settings, get_settings
 from tests.support.graphql_client import GraphQLClient
@@ -65,6 +66,7 @@ def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession
     """Sessions joined to the test's transaction: their commits are savepoints, undone at the end."""
     return async_sessionmaker(
         bind=connection,
+        class_=SerializedAsyncSession,
         expire_on_commit=False,
         autoflush=False,
         join_transaction_mode="create_savepoint",

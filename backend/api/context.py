@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ class Context:
     _session: AsyncSession | None = None
     _principal: Principal | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    _principal_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def tenant_id(self) -> uuid.UUID | None:
@@ -50,14 +52,19 @@ class Context:
 
     async def principal(self) -> Principal:
         """The authenticated principal, or an `Unauthenticated` error."""
-        if self._principal is not None:
+        async with self._principal_lock:  # sibling resolvers ask at once; load it once
+            if self._principal is not None:
+                return self._principal
+            if self.auth_error is not None:
+                raise self.auth_error
+            if self.claims is None:
+                raise Unauthenticated("sign in: send an Authorization: Bearer token")
+            try:
+                self._principal = await load_principal(self.session, self.claims)
+            except Unauthenticated as exc:
+                self.auth_error = exc
+                raise
             return self._principal
-        if self.auth_error is not None:
-            raise self.auth_error
-        if self.claims is None:
-            raise Unauthenticated("sign in: send an Authorization: Bearer token")
-        self._principal = await load_principal(self.session, self.claims)
-        return self._principal
 
     def loader(self, name: str, factory: Any) -> DataLoader[Any, Any]:
         """Return the request's DataLoader called `name`, creating it with `factory()` once."""

@@ -7,9 +7,11 @@ leak to the next user of a pooled connection.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, func, text
 from sqlalchemy.ext.asyncio import (
@@ -66,9 +68,44 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+class SerializedAsyncSession(AsyncSession):
+    """An AsyncSession whose statements never overlap.
+
+    GraphQL resolves sibling fields concurrently (root fields, `totalCount`, DataLoader batches);
+    an AsyncSession must not be used by concurrent tasks, so each database round trip takes a
+    per-session lock. Batching is unaffected: a DataLoader still sends one query per batch.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._statement_lock = asyncio.Lock()
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().execute(*args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().scalar(*args, **kwargs)
+
+    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().scalars(*args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._statement_lock:
+            return await super().get(*args, **kwargs)
+
+    async def flush(self, objects: Any = None) -> None:
+        async with self._statement_lock:
+            await super().flush(objects)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the session factory; objects stay readable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    return async_sessionmaker(
+        engine, class_=SerializedAsyncSession, expire_on_commit=False, autoflush=False
+    )
 
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:

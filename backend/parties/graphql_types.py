@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from backend.api.context import Context
+from backend.api.guard.cost import cost
 from backend.api.loaders import by_id_loader, register_node
 from backend.api.types import GeoPoint, Money, Node
 from backend.kit.geo import point_coordinates
@@ -47,7 +48,9 @@ class TimeWindow:
 @strawberry.type(description="An outlet's opening windows on one weekday; none means closed.")
 class OpeningDay:
     weekday: Weekday = strawberry.field(description="The day.")
-    windows: list[TimeWindow] = strawberry.field(description="Sorted, non-overlapping windows.")
+    windows: list[TimeWindow] = strawberry.field(
+        description="Sorted, non-overlapping windows (at most 4).", metadata=cost(multiplier=4)
+    )
 
 
 async def _territory(context: Context, territory_id: uuid.UUID) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,11 @@ class GraphQLClient:
         self.statements = 0
 
     async def run(
-        self, operation: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+        self,
+        operation: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        token: str | None = None,
     ) -> dict[str, Any]:
         """Execute a named operation; return the response body."""
         return await self.raw(
