@@ -12,7 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from backend.demo import geography as geo
 from backend.demo import names, outlets
-from backend.demo.catalog import DISTRIBUTOR_MARGIN, build_products
+from backend.demo.catalog import DISTRIBUTOR_MARGIN, build_products, catalogue_size
 from backend.demo.hours import opening_hours
 from backend.demo.layout import CityLayout, Region, allocate, depot_sites, plan_city
 from backend.demo.places import AREA_NIK_PREFIX, AREAS, KECAMATAN
@@ -45,7 +45,7 @@ __all__ = [
     "world_summary",
 ]
 
-LONLAT_GRID = 1e-7  # degrees, about 1 cm: polygon vertices are snapped to it
+LONLAT_GRID = 1e-8  # degrees, about 1 mm: polygon vertices are snapped to it
 COORD_DECIMALS = 6  # about 0.1 m for points
 # A coarse envelope of Indonesia; the demo needs a country node, not its coastline.
 INDONESIA_ENVELOPE = "POLYGON ((95 -11, 141.1 -11, 141.1 6.1, 95 6.1, 95 -11))"
@@ -62,6 +62,7 @@ def build_world(
     products: int = 150,
 ) -> DemoWorld:
     """Build the whole demo world; the same arguments always give the same world."""
+    _check_sizes(retailers=retailers, distributors=distributors, reps=reps, products=products)
     rng = np.random.default_rng(seed)
     layout = plan_city(rng, retailers, reps)
     lonlat = np.round(geo.to_lonlat(layout.points), COORD_DECIMALS)
@@ -80,10 +81,15 @@ def build_world(
     )
 
 
-def _wkt(region: BaseGeometry) -> str:
-    """Write a kilometre-plane region as lon/lat WKT snapped to the centimetre grid."""
-    snapped = shapely.set_precision(geo.geometry_to_lonlat(region), LONLAT_GRID)
-    return shapely.to_wkt(geo.polygonal_part(snapped), trim=True, rounding_precision=-1)
+def _check_sizes(*, retailers: int, distributors: int, reps: int, products: int) -> None:
+    """Refuse sizes the generator cannot honour before doing any work."""
+    areas = len(AREAS)
+    if reps < areas or distributors < areas:
+        raise ValueError(f"need at least {areas} reps and {areas} distributors (one per area)")
+    if retailers < 2 * (reps + distributors):
+        raise ValueError("need at least two retailers per territory and per distributor")
+    if not 0 < products <= catalogue_size():
+        raise ValueError(f"products must be between 1 and {catalogue_size()}")
 
 
 def _territories(layout: CityLayout) -> tuple[DemoTerritory, ...]:
@@ -212,7 +218,11 @@ def _street_address(rng: np.random.Generator, kecamatan_name: str, *, small_lane
 
 
 def _retailer_tax_id(
-    rng: np.random.Generator, channel: Channel, outlet_class: OutletClass, area: str, owner: Any
+    rng: np.random.Generator,
+    channel: Channel,
+    outlet_class: OutletClass,
+    area: str,
+    owner: names.Person,
 ) -> str | None:
     """Chains always have a company NPWP; traders often, warungs seldom, a personal one."""
     if channel == "MT":
