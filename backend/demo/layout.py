@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -61,7 +61,8 @@ def plan_city(rng: np.random.Generator, outlets: int, territories: int) -> CityL
         territory[members] = labels + (len(plans) - k)
     points = _settle_inside(rng, points, territory, plans)
     kecamatan = nearest_kecamatan(points, area_codes)
-    return CityLayout(points, kecamatan, tuple(area_codes), territory, areas, tuple(plans))
+    named = _name_after_main_kecamatan(plans, territory, kecamatan)
+    return CityLayout(points, kecamatan, tuple(area_codes), territory, areas, named)
 
 
 def area_regions() -> dict[str, Region]:
@@ -138,6 +139,18 @@ def _territory_plan(area_code: str, local: int, region: Region) -> TerritoryPlan
         area_code=area_code,
         region=region,
     )
+
+
+def _name_after_main_kecamatan(
+    plans: list[TerritoryPlan], territory: geo.IntArray, kecamatan: geo.IntArray
+) -> tuple[TerritoryPlan, ...]:
+    """Add the kecamatan most of a territory's outlets are in to its name, as people say it."""
+    named = []
+    for index, plan in enumerate(plans):
+        counts = np.bincount(kecamatan[territory == index], minlength=len(KECAMATAN))
+        main = KECAMATAN[int(np.argmax(counts))].name
+        named.append(replace(plan, name=f"{plan.name} ({main})"))
+    return tuple(named)
 
 
 def _settle_inside(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -142,6 +143,20 @@ def _depots(
     return sites, served_by
 
 
+@dataclass(frozen=True)
+class _OutletDraft:
+    """What is settled about an outlet before it gets a name, an owner and hours."""
+
+    code: str
+    index: int
+    lon: float
+    lat: float
+    channel: Channel
+    outlet_class: OutletClass
+    weekly_value: Decimal
+    depot: int
+
+
 def _retailers(
     rng: np.random.Generator, layout: CityLayout, lonlat: np.ndarray, served_by: list[int]
 ) -> tuple[DemoRetailer, ...]:
@@ -152,53 +167,45 @@ def _retailers(
     order = sorted(
         range(len(channels)), key=lambda i: (int(layout.territory[i]), float(lonlat[i, 0]), i)
     )
-    records = []
-    for number, i in enumerate(order, start=1):
-        records.append(
-            _retailer(
-                rng,
-                f"RT-{number:06d}",
-                layout,
-                i,
-                lonlat[i],
-                channels[i],
-                classes[i],
-                Decimal(int(values[i])),
-                served_by[i],
-            )
+    namer = names.OutletNamer()
+    drafts = (
+        _OutletDraft(
+            f"RT-{number:06d}",
+            i,
+            float(lonlat[i, 0]),
+            float(lonlat[i, 1]),
+            channels[i],
+            classes[i],
+            Decimal(int(values[i])),
+            served_by[i],
         )
-    return tuple(records)
+        for number, i in enumerate(order, start=1)
+    )
+    return tuple(_retailer(rng, namer, layout, draft) for draft in drafts)
 
 
 def _retailer(
-    rng: np.random.Generator,
-    code: str,
-    layout: CityLayout,
-    i: int,
-    lonlat: np.ndarray,
-    channel: Channel,
-    outlet_class: OutletClass,
-    weekly_value: Decimal,
-    depot: int,
+    rng: np.random.Generator, namer: names.OutletNamer, layout: CityLayout, draft: _OutletDraft
 ) -> DemoRetailer:
-    kecamatan = KECAMATAN[int(layout.kecamatan[i])]
+    kecamatan = KECAMATAN[int(layout.kecamatan[draft.index])]
     owner = names.person(rng)
+    name, owner_name = namer.name(rng, draft.channel, owner, kecamatan.name)
     return DemoRetailer(
-        code=code,
-        name=names.retailer_name(rng, channel, owner, kecamatan.name),
-        owner_name=owner.full_name,
-        address=_street_address(rng, kecamatan.name, small_lane=channel == "GT"),
-        channel=channel,
-        outlet_class=outlet_class,
-        lat=float(lonlat[1]),
-        lon=float(lonlat[0]),
-        opening_hours=opening_hours(rng, channel),
-        distributor_code=f"DB-{depot + 1:02d}",
-        territory_code=layout.territories[int(layout.territory[i])].code,
-        tax_id=_retailer_tax_id(rng, channel, outlet_class, kecamatan.area, owner),
-        phone=_retailer_phone(rng, channel),
-        weekly_value=weekly_value,
-        order_interval_days=outlets.order_interval_days(rng, outlet_class),
+        code=draft.code,
+        name=name,
+        owner_name=owner_name,
+        address=_street_address(rng, kecamatan.name, small_lane=draft.channel == "GT"),
+        channel=draft.channel,
+        outlet_class=draft.outlet_class,
+        lat=draft.lat,
+        lon=draft.lon,
+        opening_hours=opening_hours(rng, draft.channel),
+        distributor_code=f"DB-{draft.depot + 1:02d}",
+        territory_code=layout.territories[int(layout.territory[draft.index])].code,
+        tax_id=_retailer_tax_id(rng, draft.channel, draft.outlet_class, kecamatan.area, owner),
+        phone=_retailer_phone(rng, draft.channel),
+        weekly_value=draft.weekly_value,
+        order_interval_days=outlets.order_interval_days(rng, draft.outlet_class),
         kecamatan=kecamatan.name,
     )
 

@@ -132,7 +132,9 @@ def test_identities_look_indonesian(demo_world: DemoWorld) -> None:
         assert r.tax_id is None or re.fullmatch(r"\d{16}", r.tax_id)
         assert r.address.startswith("Jl. ")
         assert re.search(r"Jakarta (Pusat|Utara|Barat|Selatan|Timur) \d{5}$", r.address)
-    assert all(r.tax_id for r in demo_world.retailers if r.channel == "MT")
+    chain_stores = [r for r in demo_world.retailers if r.channel == "MT"]
+    assert all(r.tax_id and r.owner_name.startswith("PT ") for r in chain_stores)
+    assert len({r.name for r in chain_stores}) == len(chain_stores)
     for d in demo_world.distributors:
         assert re.fullmatch(r"\d{16}", d.tax_id) and d.tax_id.startswith("0")
         assert re.fullmatch(r"(PT|CV) [A-Z][a-z]+( [A-Z][a-z]+)+", d.name), d.name
@@ -222,3 +224,7 @@ def test_smaller_worlds_keep_their_promises() -> None:
 def test_impossible_sizes_are_refused(arguments: dict[str, int]) -> None:
     with pytest.raises(ValueError):
         build_world(retailers=300, **arguments)
+
+
+def test_records_can_be_hashed_despite_the_hours_dict(demo_world: DemoWorld) -> None:
+    assert len(set(demo_world.retailers)) == 4000
