@@ -27,6 +27,7 @@ KM_PER_DEG_LON = 111.320 * math.cos(math.radians(ORIGIN_LAT))
 # Points closer than this to any boundary are moved, so that rounding coordinates to six
 # decimals (about 0.1 m) or testing in PostGIS geography never flips a containment.
 BOUNDARY_MARGIN_KM = 0.003
+COORD_DECIMALS = 6  # about 0.1 m: how points are published
 _BIG_BOX_KM = 200.0
 # Territories may differ from the mean size by this fraction; closer costs time, not realism.
 BALANCE_TOLERANCE = 0.03
@@ -44,6 +45,11 @@ def to_lonlat(xy: FloatArray) -> FloatArray:
     lon = xy[:, 0] / KM_PER_DEG_LON + ORIGIN_LON
     lat = xy[:, 1] / KM_PER_DEG_LAT + ORIGIN_LAT
     return np.column_stack([lon, lat])
+
+
+def snap_to_published(xy: FloatArray) -> FloatArray:
+    """Round kilometre points to the lon/lat the world publishes (six decimals) and back."""
+    return to_km(np.round(to_lonlat(xy), COORD_DECIMALS))
 
 
 def geometry_to_lonlat(geometry: BaseGeometry) -> BaseGeometry:

@@ -177,4 +177,4 @@ def depot_sites(
     for i, centre in enumerate(centres):
         if not geo.well_inside(area, centre[None, :])[0]:
             centres[i] = geo.move_inside(rng, centre, area)
-    return centres
+    return geo.snap_to_published(centres)

@@ -47,7 +47,6 @@ __all__ = [
 ]
 
 LONLAT_GRID = 1e-8  # degrees, about 1 mm: polygon vertices are snapped to it
-COORD_DECIMALS = 6  # about 0.1 m for points
 # A coarse envelope of Indonesia; the demo needs a country node, not its coastline.
 INDONESIA_ENVELOPE = "POLYGON ((95 -11, 141.1 -11, 141.1 6.1, 95 6.1, 95 -11))"
 CREDIT_DAYS: dict[DistributorTier, int] = {"PLATINUM": 30, "GOLD": 21, "SILVER": 14}
@@ -66,9 +65,9 @@ def build_world(
     _check_sizes(retailers=retailers, distributors=distributors, reps=reps, products=products)
     rng = np.random.default_rng(seed)
     layout = plan_city(rng, retailers, reps)
-    lonlat = np.round(geo.to_lonlat(layout.points), COORD_DECIMALS)
+    lonlat = np.round(geo.to_lonlat(layout.points), geo.COORD_DECIMALS)
     territories = _territories(layout)
-    depots, served_by = _depots(rng, layout, distributors)
+    depots, served_by = _depots(rng, layout, geo.to_km(lonlat), distributors)
     retailer_records = _retailers(rng, layout, lonlat, served_by)
     return DemoWorld(
         tenant=DemoTenant(),
@@ -126,18 +125,21 @@ def _lonlat_wkt(shape: BaseGeometry) -> str:
 
 
 def _depots(
-    rng: np.random.Generator, layout: CityLayout, count: int
+    rng: np.random.Generator, layout: CityLayout, points: np.ndarray, count: int
 ) -> tuple[list[tuple[str, np.ndarray]], list[int]]:
-    """Site warehouses per area; each outlet is served by the nearest one of its area."""
+    """Site warehouses per area; each outlet is served by the nearest one of its area.
+
+    Distances use the published (rounded) coordinates, so anyone can check the choice.
+    """
     counts = Counter(layout.area_codes)
     sites: list[tuple[str, np.ndarray]] = []
     served_by = [-1] * len(layout.area_codes)
     for code, k in allocate({c: counts[c] for c, _ in AREAS}, count).items():
         members = [i for i, a in enumerate(layout.area_codes) if a == code]
-        centres = depot_sites(rng, layout.points[members], layout.areas[code], k)
+        centres = depot_sites(rng, points[members], layout.areas[code], k)
         first = len(sites)
         sites += [(code, c) for c in centres]
-        d2 = ((layout.points[members, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        d2 = ((points[members, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         for i, nearest in zip(members, np.argmin(d2, axis=1), strict=True):
             served_by[i] = first + int(nearest)
     return sites, served_by
@@ -274,7 +276,7 @@ def _distributor(
     tier: DistributorTier,
     weekly_sell_out: Decimal,
 ) -> DemoDistributor:
-    lon, lat = np.round(geo.to_lonlat(site[None, :])[0], COORD_DECIMALS)
+    lon, lat = np.round(geo.to_lonlat(site[None, :])[0], geo.COORD_DECIMALS)
     kecamatan = KECAMATAN[int(np.argmin(((geo.kecamatan_centres_km() - site) ** 2).sum(axis=1)))]
     days = CREDIT_DAYS[tier]
     # The distributor buys at distributor price what retailers buy at retailer price; the
@@ -306,7 +308,7 @@ def _reps(rng: np.random.Generator, layout: CityLayout) -> tuple[DemoRep, ...]:
     for number, plan in enumerate(layout.territories, start=1):
         person = names.person(rng)
         home = _home_base(rng, plan.region)
-        lon, lat = np.round(geo.to_lonlat(home[None, :])[0], COORD_DECIMALS)
+        lon, lat = np.round(geo.to_lonlat(home[None, :])[0], geo.COORD_DECIMALS)
         username = names.unique_username(_login(person.full_name), taken)
         reps.append(
             DemoRep(

@@ -7,6 +7,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from backend.demo.geography import to_km
 from backend.demo.places import JAKARTA_OUTLINE, KECAMATAN
 from backend.demo.world import DemoTerritory, DemoWorld
 
@@ -159,5 +160,7 @@ def test_distributors_sit_in_their_area_and_serve_its_outlets(demo_world: DemoWo
         area = parent[r.territory_code]
         assert distributors[r.distributor_code].territory_code == area
         same_area = [d for d in demo_world.distributors if d.territory_code == area]
-        nearest = min(same_area, key=lambda d: (d.lon - r.lon) ** 2 + (d.lat - r.lat) ** 2)
-        assert nearest.code == r.distributor_code
+        depots = to_km(np.array([(d.lon, d.lat) for d in same_area]))
+        outlet = to_km(np.array([(r.lon, r.lat)]))
+        nearest = int(np.argmin(((depots - outlet) ** 2).sum(axis=1)))
+        assert same_area[nearest].code == r.distributor_code

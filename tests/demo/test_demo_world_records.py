@@ -5,6 +5,7 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+import shapely
 
 from backend.demo.hours import is_well_formed
 from backend.demo.outlets import top_share
@@ -215,6 +216,10 @@ def test_smaller_worlds_keep_their_promises() -> None:
         "AR-JP", "AR-JU", "AR-JB", "AR-JS", "AR-JT"
     }  # fmt: skip
     assert 0.60 <= summary["top20_value_share"] <= 0.70
+    leaves = {t.code: shapely.from_wkt(t.boundary_wkt) for t in world.territories}
+    assert all(
+        leaves[r.territory_code].contains(shapely.Point(r.lon, r.lat)) for r in world.retailers
+    )
 
 
 @pytest.mark.parametrize(
