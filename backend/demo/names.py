@@ -135,15 +135,14 @@ def distributor_name(index: int) -> str:
 
 
 def mobile_phone(rng: np.random.Generator) -> str:
-    """Draw an Indonesian mobile number in E.164 (+62 8xx, 11-13 digits after the country)."""
-    digits = "".join(str(d) for d in rng.integers(0, 10, size=int(rng.integers(7, 9))))
-    return f"+62{pick(rng, MOBILE_PREFIXES)}{digits}"
+    """Draw an Indonesian mobile number in E.164 (+62 8xx, 10-11 digits after the country)."""
+    width = int(rng.integers(7, 9))
+    return f"+62{pick(rng, MOBILE_PREFIXES)}{int(rng.integers(10**width)):0{width}d}"
 
 
 def jakarta_landline(rng: np.random.Generator) -> str:
     """Draw a Jakarta landline (area code 21, eight digits) in E.164."""
-    first = str(int(rng.integers(2, 9)))
-    return "+6221" + first + "".join(str(d) for d in rng.integers(0, 10, size=7))
+    return f"+6221{int(rng.integers(2, 9))}{int(rng.integers(10**7)):07d}"
 
 
 def company_npwp(rng: np.random.Generator, area: str) -> str:

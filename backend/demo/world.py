@@ -16,7 +16,7 @@ from backend.demo import names, outlets
 from backend.demo.catalog import DISTRIBUTOR_MARGIN, build_products, catalogue_size
 from backend.demo.hours import opening_hours
 from backend.demo.layout import CityLayout, Region, allocate, depot_sites, plan_city
-from backend.demo.places import AREA_NIK_PREFIX, AREAS, KECAMATAN
+from backend.demo.places import AREA_NIK_PREFIX, AREAS, KECAMATAN, Kecamatan
 from backend.demo.records import (
     Channel,
     DemoDistributor,
@@ -196,7 +196,7 @@ def _retailer(
         code=draft.code,
         name=name,
         owner_name=owner_name,
-        address=_street_address(rng, kecamatan.name, small_lane=draft.channel == "GT"),
+        address=_street_address(rng, kecamatan, small_lane=draft.channel == "GT"),
         channel=draft.channel,
         outlet_class=draft.outlet_class,
         lat=draft.lat,
@@ -212,9 +212,8 @@ def _retailer(
     )
 
 
-def _street_address(rng: np.random.Generator, kecamatan_name: str, *, small_lane: bool) -> str:
+def _street_address(rng: np.random.Generator, kecamatan: Kecamatan, *, small_lane: bool) -> str:
     """Write an address on a real street of the kecamatan, in the Indonesian order."""
-    kecamatan = next(k for k in KECAMATAN if k.name == kecamatan_name)
     street = names.pick(rng, kecamatan.streets)
     number = int(rng.integers(1, 180))
     area_name = dict(AREAS)[kecamatan.area]
@@ -290,7 +289,7 @@ def _distributor(
         name=names.distributor_name(index),
         tier=tier,
         territory_code=f"AR-{area}",
-        address=_street_address(rng, kecamatan.name, small_lane=False),
+        address=_street_address(rng, kecamatan, small_lane=False),
         lat=float(lat),
         lon=float(lon),
         credit_limit=(limit / step).to_integral_value(rounding=ROUND_CEILING) * step,
