@@ -131,10 +131,8 @@ def kecamatan_cells() -> list[Polygon | MultiPolygon]:
     ]
 
 
-def sample_outlet_points(
-    rng: np.random.Generator, count: int, allowed: Polygon
-) -> tuple[FloatArray, IntArray]:
-    """Scatter outlets around kecamatan centres by weight; return points and source index."""
+def sample_outlet_points(rng: np.random.Generator, count: int, allowed: Polygon) -> FloatArray:
+    """Scatter outlets around kecamatan centres by weight, keeping only points inside allowed."""
     weights = np.array([k.outlet_weight for k in KECAMATAN], dtype=np.float64)
     sigmas = np.array([k.sigma_km for k in KECAMATAN], dtype=np.float64)
     centres = kecamatan_centres_km()
@@ -146,7 +144,7 @@ def sample_outlet_points(
         points[pending] = centres[source[pending]] + offsets
         inside = shapely.contains_xy(allowed, points[pending, 0], points[pending, 1])
         pending = pending[~inside]
-    return points, source.astype(np.int64)
+    return points
 
 
 def balanced_clusters(

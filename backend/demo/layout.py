@@ -46,7 +46,7 @@ def plan_city(rng: np.random.Generator, outlets: int, territories: int) -> CityL
         raise ValueError(f"need at least {len(AREAS)} territories (one per area)")
     areas = area_regions()
     allowed = geo.outline_km().buffer(-COAST_SETBACK_KM)
-    points, _ = geo.sample_outlet_points(rng, outlets, allowed)
+    points = geo.sample_outlet_points(rng, outlets, allowed)
     area_codes = _areas_of(points)
     counts = {code: area_codes.count(code) for code, _ in AREAS}
     plans: list[TerritoryPlan] = []

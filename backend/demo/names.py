@@ -48,7 +48,7 @@ MINIMARKET_CHAINS: dict[str, str] = {
 }
 HORECA_FORMATS = (
     "Rumah Makan Padang {w}", "Warteg {w}", "Kedai Kopi {w}", "Bakso {p}", "Soto Betawi {p}",
-    "Mie Ayam {p}", "Nasi Uduk {p}", "Kafe {w}", "Rumah Makan Sunda {w}", "Hotel {w}",
+    "Mie Ayam {p}", "Nasi Uduk {p}", "Kafe {w}", "Rumah Makan Sunda {w}", "Katering {w}",
     "Pecel Lele {p}", "Ayam Bakar {p}",
 )  # fmt: skip
 COMPANY_WORDS = (
