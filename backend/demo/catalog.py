@@ -269,6 +269,11 @@ CATEGORIES: tuple[Category, ...] = (
 DISTRIBUTOR_MARGIN = Decimal("0.07")
 
 
+def catalogue_size() -> int:
+    """Return how many distinct SKUs the catalogue can offer."""
+    return sum(len(_category_products(c)) for c in CATEGORIES)
+
+
 def build_products(count: int) -> tuple[DemoProduct, ...]:
     """Take count SKUs round-robin across categories, each category's first one a must-sell."""
     queues = [_category_products(c) for c in CATEGORIES]

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -27,9 +28,10 @@ KM_PER_DEG_LON = 111.320 * math.cos(math.radians(ORIGIN_LAT))
 # Points closer than this to any boundary are moved, so that rounding coordinates to six
 # decimals (about 0.1 m) or testing in PostGIS geography never flips a containment.
 BOUNDARY_MARGIN_KM = 0.003
+COORD_DECIMALS = 6  # about 0.1 m: how points are published
 _BIG_BOX_KM = 200.0
-# Territories may differ from the mean size by this fraction; closer costs time, not realism.
-BALANCE_TOLERANCE = 0.03
+# Squared kilometres to integer flow costs: a resolution of a square metre.
+_COST_SCALE = 1e6
 
 
 def to_km(lonlat: FloatArray) -> FloatArray:
@@ -44,6 +46,11 @@ def to_lonlat(xy: FloatArray) -> FloatArray:
     lon = xy[:, 0] / KM_PER_DEG_LON + ORIGIN_LON
     lat = xy[:, 1] / KM_PER_DEG_LAT + ORIGIN_LAT
     return np.column_stack([lon, lat])
+
+
+def snap_to_published(xy: FloatArray) -> FloatArray:
+    """Round kilometre points to the lon/lat the world publishes (six decimals) and back."""
+    return to_km(np.round(to_lonlat(xy), COORD_DECIMALS))
 
 
 def geometry_to_lonlat(geometry: BaseGeometry) -> BaseGeometry:
@@ -124,10 +131,8 @@ def kecamatan_cells() -> list[Polygon | MultiPolygon]:
     ]
 
 
-def sample_outlet_points(
-    rng: np.random.Generator, count: int, allowed: Polygon
-) -> tuple[FloatArray, IntArray]:
-    """Scatter outlets around kecamatan centres by weight; return points and source index."""
+def sample_outlet_points(rng: np.random.Generator, count: int, allowed: Polygon) -> FloatArray:
+    """Scatter outlets around kecamatan centres by weight, keeping only points inside allowed."""
     weights = np.array([k.outlet_weight for k in KECAMATAN], dtype=np.float64)
     sigmas = np.array([k.sigma_km for k in KECAMATAN], dtype=np.float64)
     centres = kecamatan_centres_km()
@@ -139,25 +144,29 @@ def sample_outlet_points(
         points[pending] = centres[source[pending]] + offsets
         inside = shapely.contains_xy(allowed, points[pending, 0], points[pending, 1])
         pending = pending[~inside]
-    return points, source.astype(np.int64)
+    return points
 
 
 def balanced_clusters(
     rng: np.random.Generator, points: FloatArray, k: int, rounds: int = 12
 ) -> tuple[FloatArray, FloatArray, IntArray]:
-    """Split points into k compact clusters of near-equal size (a capacity-constrained
-    power diagram); return centres, weights and labels consistent with power_labels."""
+    """Split points into k compact clusters of equal size (±1); return centres, weights, labels."""
+    # Balanced k-means: each round assigns points to centres at least total squared distance
+    # with fixed cluster sizes, then moves centres to their clusters' means. The optimal
+    # assignment's dual prices are power weights, so the clusters are power-diagram cells.
     centres = _farthest_first_centres(rng, points, k)
-    weights = np.zeros(k)
+    sizes = np.full(k, len(points) // k)
+    sizes[: len(points) % k] += 1
+    labels = _balanced_assignment(points, centres, sizes)
     for _ in range(rounds):
-        weights = _balance_weights(points, centres, weights)
-        labels = power_labels(points, centres, weights)
-        centres = np.array(
-            [points[labels == i].mean(axis=0) if np.any(labels == i) else centres[i]
-             for i in range(k)]
-        )  # fmt: skip
-    weights = _balance_weights(points, centres, weights, iterations=400)
-    return centres, weights, power_labels(points, centres, weights)
+        centres = np.array([points[labels == i].mean(axis=0) for i in range(k)])
+        moved = _balanced_assignment(points, centres, sizes)
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    centres = np.array([points[labels == i].mean(axis=0) for i in range(k)])
+    labels = _balanced_assignment(points, centres, sizes)
+    return centres, _power_weights(points, centres, labels), labels
 
 
 def _farthest_first_centres(rng: np.random.Generator, points: FloatArray, k: int) -> FloatArray:
@@ -171,26 +180,39 @@ def _farthest_first_centres(rng: np.random.Generator, points: FloatArray, k: int
     return points[chosen].copy()
 
 
-def _balance_weights(
-    points: FloatArray, centres: FloatArray, weights: FloatArray, iterations: int = 60
-) -> FloatArray:
-    """Raise the weight of small clusters and lower that of big ones until sizes even out."""
+def _balanced_assignment(points: FloatArray, centres: FloatArray, sizes: IntArray) -> IntArray:
+    """Assign points to centres with exactly sizes[i] points each, least total squared distance."""
+    n, k = len(points), len(centres)
+    d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    # Nodes: points 0..n-1, clusters n..n+k-1; points supply one unit, clusters absorb sizes.
+    tails = np.repeat(np.arange(n), k)
+    heads = n + np.tile(np.arange(k), n)
+    costs = np.round(d2.ravel() * _COST_SCALE).astype(np.int64)
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(n * k, np.int64), costs)
+    flow.set_nodes_supplies(np.arange(n + k), np.concatenate([np.ones(n, np.int64), -sizes]))
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError("balanced assignment found no optimal solution")
+    used = flow.flows(arcs).reshape(n, k)
+    return np.argmax(used, axis=1).astype(np.int64)
+
+
+def _power_weights(points: FloatArray, centres: FloatArray, labels: IntArray) -> FloatArray:
+    """Find weights under which every point's power-nearest centre is its assigned one."""
     k = len(centres)
-    target = len(points) / k
-    spread = float(((points - points.mean(axis=0)) ** 2).sum(axis=1).mean()) / k
-    weights = weights.copy()
-    best, best_error = weights.copy(), math.inf
-    for step in range(iterations):
-        counts = np.bincount(power_labels(points, centres, weights), minlength=k)
-        error = float(np.abs(counts - target).max())
-        if error < best_error:
-            best, best_error = weights.copy(), error
-        if error <= max(1.0, BALANCE_TOLERANCE * target):
-            break
-        rate = 2.0 * spread / (1.0 + step / 40.0)
-        weights += rate * (target - counts) / target
-        weights -= weights.mean()
-    return best
+    d2 = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    slack = d2 - d2[np.arange(len(points)), labels][:, None]
+    # Point p of cluster a stays in a iff w_b - w_a <= slack[p, b] for every b: difference
+    # constraints, solved by shortest paths over the k clusters (Bellman-Ford).
+    bound = np.zeros((k, k))
+    for a in range(k):
+        bound[a] = slack[labels == a].min(axis=0)
+    forward, backward = np.zeros(k), np.zeros(k)
+    for _ in range(k):
+        forward = np.minimum(forward, (forward[:, None] + bound).min(axis=0))
+        backward = np.minimum(backward, (bound + backward[None, :]).min(axis=1))
+    # Both solutions are feasible; their mean keeps the boundaries off the tight points.
+    return np.asarray((forward - backward) / 2.0, dtype=np.float64)
 
 
 def move_inside(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -46,7 +46,7 @@ def plan_city(rng: np.random.Generator, outlets: int, territories: int) -> CityL
         raise ValueError(f"need at least {len(AREAS)} territories (one per area)")
     areas = area_regions()
     allowed = geo.outline_km().buffer(-COAST_SETBACK_KM)
-    points, _ = geo.sample_outlet_points(rng, outlets, allowed)
+    points = geo.sample_outlet_points(rng, outlets, allowed)
     area_codes = _areas_of(points)
     counts = {code: area_codes.count(code) for code, _ in AREAS}
     plans: list[TerritoryPlan] = []
@@ -61,7 +61,8 @@ def plan_city(rng: np.random.Generator, outlets: int, territories: int) -> CityL
         territory[members] = labels + (len(plans) - k)
     points = _settle_inside(rng, points, territory, plans)
     kecamatan = nearest_kecamatan(points, area_codes)
-    return CityLayout(points, kecamatan, tuple(area_codes), territory, areas, tuple(plans))
+    named = _name_after_main_kecamatan(plans, territory, kecamatan)
+    return CityLayout(points, kecamatan, tuple(area_codes), territory, areas, named)
 
 
 def area_regions() -> dict[str, Region]:
@@ -140,6 +141,18 @@ def _territory_plan(area_code: str, local: int, region: Region) -> TerritoryPlan
     )
 
 
+def _name_after_main_kecamatan(
+    plans: list[TerritoryPlan], territory: geo.IntArray, kecamatan: geo.IntArray
+) -> tuple[TerritoryPlan, ...]:
+    """Add the kecamatan most of a territory's outlets are in to its name, as people say it."""
+    named = []
+    for index, plan in enumerate(plans):
+        counts = np.bincount(kecamatan[territory == index], minlength=len(KECAMATAN))
+        main = KECAMATAN[int(np.argmax(counts))].name
+        named.append(replace(plan, name=f"{plan.name} ({main})"))
+    return tuple(named)
+
+
 def _settle_inside(
     rng: np.random.Generator,
     points: geo.FloatArray,
@@ -164,4 +177,4 @@ def depot_sites(
     for i, centre in enumerate(centres):
         if not geo.well_inside(area, centre[None, :])[0]:
             centres[i] = geo.move_inside(rng, centre, area)
-    return centres
+    return geo.snap_to_published(centres)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,11 +37,18 @@ SHOP_WORDS = (
     "Serba Ada", "Mekar Sari", "Lancar Jaya", "Sumber Berkah", "Al-Ikhlas", "Bahagia",
     "Setia Kawan", "Subur", "Kencana", "Mulia", "Prima", "Indah Jaya", "Usaha Bersama",
 )  # fmt: skip
-MINIMARKET_CHAINS = ("Cempaka Mart", "Seruni Swalayan", "Mekar Mart", "Pelita Mart",
-                     "Kenari Swalayan", "Serba Hemat Mart")  # fmt: skip
+# Fictional minimarket chains and the companies that run them.
+MINIMARKET_CHAINS: dict[str, str] = {
+    "Cempaka Mart": "PT Cempaka Ritel Nusantara",
+    "Seruni Swalayan": "PT Seruni Niaga Swalayan",
+    "Mekar Mart": "PT Mekar Sarana Ritel",
+    "Pelita Mart": "PT Pelita Retailindo",
+    "Kenari Swalayan": "PT Kenari Mitra Swalayan",
+    "Serba Hemat Mart": "PT Serba Hemat Indonesia",
+}
 HORECA_FORMATS = (
     "Rumah Makan Padang {w}", "Warteg {w}", "Kedai Kopi {w}", "Bakso {p}", "Soto Betawi {p}",
-    "Mie Ayam {p}", "Nasi Uduk {p}", "Kafe {w}", "Rumah Makan Sunda {w}", "Hotel {w}",
+    "Mie Ayam {p}", "Nasi Uduk {p}", "Kafe {w}", "Rumah Makan Sunda {w}", "Katering {w}",
     "Pecel Lele {p}", "Ayam Bakar {p}",
 )  # fmt: skip
 COMPANY_WORDS = (
@@ -88,10 +96,26 @@ def person(rng: np.random.Generator) -> Person:
     return Person(first=first, last=pick(rng, SURNAMES), female=female)
 
 
-def retailer_name(rng: np.random.Generator, channel: Channel, owner: Person, kecamatan: str) -> str:
-    """Name an outlet the way its channel names itself."""
-    if channel == "MT":
-        return f"{pick(rng, MINIMARKET_CHAINS)} {kecamatan} {int(rng.integers(1, 6))}"
+class OutletNamer:
+    """Name outlets the way each channel names itself; chain branches are numbered per place."""
+
+    def __init__(self) -> None:
+        self._branches: Counter[tuple[str, str]] = Counter()
+
+    def name(
+        self, rng: np.random.Generator, channel: Channel, owner: Person, kecamatan: str
+    ) -> tuple[str, str]:
+        """Return (outlet name, owner name); a chain store is owned by its operating company."""
+        if channel == "MT":
+            chain = pick(rng, tuple(MINIMARKET_CHAINS))
+            self._branches[chain, kecamatan] += 1
+            branch = self._branches[chain, kecamatan]
+            suffix = f" {branch}" if branch > 1 else ""
+            return f"{chain} {kecamatan}{suffix}", MINIMARKET_CHAINS[chain]
+        return _independent_name(rng, channel, owner), owner.full_name
+
+
+def _independent_name(rng: np.random.Generator, channel: Channel, owner: Person) -> str:
     if channel == "WHOLESALE":
         form = pick(rng, ("Grosir {w}", "Toko Grosir {w}", "UD {w}", "Agen Sembako {w}"))
         return form.format(w=pick(rng, SHOP_WORDS))
@@ -111,15 +135,14 @@ def distributor_name(index: int) -> str:
 
 
 def mobile_phone(rng: np.random.Generator) -> str:
-    """Draw an Indonesian mobile number in E.164 (+62 8xx, 11-13 digits after the country)."""
-    digits = "".join(str(d) for d in rng.integers(0, 10, size=int(rng.integers(7, 9))))
-    return f"+62{pick(rng, MOBILE_PREFIXES)}{digits}"
+    """Draw an Indonesian mobile number in E.164 (+62 8xx, 10-11 digits after the country)."""
+    width = int(rng.integers(7, 9))
+    return f"+62{pick(rng, MOBILE_PREFIXES)}{int(rng.integers(10**width)):0{width}d}"
 
 
 def jakarta_landline(rng: np.random.Generator) -> str:
     """Draw a Jakarta landline (area code 21, eight digits) in E.164."""
-    first = str(int(rng.integers(2, 9)))
-    return "+6221" + first + "".join(str(d) for d in rng.integers(0, 10, size=7))
+    return f"+6221{int(rng.integers(2, 9))}{int(rng.integers(10**7)):07d}"
 
 
 def company_npwp(rng: np.random.Generator, area: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -12,10 +13,11 @@ from backend.demo.records import Channel, OutletClass
 # Share of outlets per non-GT channel; general trade takes the rest (about 79%).
 CHANNEL_SHARES: dict[Channel, float] = {"MT": 0.08, "HORECA": 0.08, "WHOLESALE": 0.05}
 # How much more likely a kind of neighbourhood is to host a channel's outlet: markets breed
-# wholesalers, upscale districts minimarkets and cafés, the dense core stays warung country.
+# wholesalers, upscale districts cafés, new suburbs minimarkets; the dense core stays warung
+# country.
 CHANNEL_AFFINITY: dict[Channel, dict[PlaceKind, float]] = {
-    "MT": {"core": 0.5, "market": 0.7, "upscale": 3.0, "residential": 1.3, "periphery": 1.0},
-    "HORECA": {"core": 0.8, "market": 1.2, "upscale": 3.0, "residential": 1.0, "periphery": 0.7},
+    "MT": {"core": 0.4, "market": 0.7, "upscale": 3.0, "residential": 1.5, "periphery": 1.8},
+    "HORECA": {"core": 0.7, "market": 1.2, "upscale": 3.0, "residential": 1.0, "periphery": 0.9},
     "WHOLESALE": {"core": 1.0, "market": 4.0, "upscale": 0.3, "residential": 0.6,
                   "periphery": 1.0},
 }  # fmt: skip
@@ -64,9 +66,9 @@ def weekly_values(rng: np.random.Generator, channels: list[Channel]) -> np.ndarr
     return np.round(values / 100.0) * 100.0
 
 
-def top_share(values: np.ndarray, fraction: float) -> float:
+def top_share(values: Sequence[float] | np.ndarray, fraction: float) -> float:
     """Return the share of total value held by the top fraction of outlets."""
-    ordered = np.sort(values)[::-1]
+    ordered = np.sort(np.asarray(values, dtype=np.float64))[::-1]
     top = max(1, math.ceil(len(ordered) * fraction))
     return float(ordered[:top].sum() / ordered.sum())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -68,7 +68,8 @@ class DemoRetailer:
     outlet_class: OutletClass
     lat: float
     lon: float
-    opening_hours: OpeningHours
+    # A dict cannot be hashed; leaving it out of the hash keeps records usable in sets.
+    opening_hours: OpeningHours = field(hash=False)
     distributor_code: str
     territory_code: str
     tax_id: str | None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
@@ -12,10 +13,10 @@ from shapely.geometry.base import BaseGeometry
 
 from backend.demo import geography as geo
 from backend.demo import names, outlets
-from backend.demo.catalog import DISTRIBUTOR_MARGIN, build_products
+from backend.demo.catalog import DISTRIBUTOR_MARGIN, build_products, catalogue_size
 from backend.demo.hours import opening_hours
 from backend.demo.layout import CityLayout, Region, allocate, depot_sites, plan_city
-from backend.demo.places import AREA_NIK_PREFIX, AREAS, KECAMATAN
+from backend.demo.places import AREA_NIK_PREFIX, AREAS, KECAMATAN, Kecamatan
 from backend.demo.records import (
     Channel,
     DemoDistributor,
@@ -45,8 +46,7 @@ __all__ = [
     "world_summary",
 ]
 
-LONLAT_GRID = 1e-7  # degrees, about 1 cm: polygon vertices are snapped to it
-COORD_DECIMALS = 6  # about 0.1 m for points
+LONLAT_GRID = 1e-8  # degrees, about 1 mm: polygon vertices are snapped to it
 # A coarse envelope of Indonesia; the demo needs a country node, not its coastline.
 INDONESIA_ENVELOPE = "POLYGON ((95 -11, 141.1 -11, 141.1 6.1, 95 6.1, 95 -11))"
 CREDIT_DAYS: dict[DistributorTier, int] = {"PLATINUM": 30, "GOLD": 21, "SILVER": 14}
@@ -62,11 +62,12 @@ def build_world(
     products: int = 150,
 ) -> DemoWorld:
     """Build the whole demo world; the same arguments always give the same world."""
+    _check_sizes(retailers=retailers, distributors=distributors, reps=reps, products=products)
     rng = np.random.default_rng(seed)
     layout = plan_city(rng, retailers, reps)
-    lonlat = np.round(geo.to_lonlat(layout.points), COORD_DECIMALS)
+    lonlat = np.round(geo.to_lonlat(layout.points), geo.COORD_DECIMALS)
     territories = _territories(layout)
-    depots, served_by = _depots(rng, layout, distributors)
+    depots, served_by = _depots(rng, layout, geo.to_km(lonlat), distributors)
     retailer_records = _retailers(rng, layout, lonlat, served_by)
     return DemoWorld(
         tenant=DemoTenant(),
@@ -80,10 +81,15 @@ def build_world(
     )
 
 
-def _wkt(region: BaseGeometry) -> str:
-    """Write a kilometre-plane region as lon/lat WKT snapped to the centimetre grid."""
-    snapped = shapely.set_precision(geo.geometry_to_lonlat(region), LONLAT_GRID)
-    return shapely.to_wkt(geo.polygonal_part(snapped), trim=True, rounding_precision=-1)
+def _check_sizes(*, retailers: int, distributors: int, reps: int, products: int) -> None:
+    """Refuse sizes the generator cannot honour before doing any work."""
+    areas = len(AREAS)
+    if reps < areas or distributors < areas:
+        raise ValueError(f"need at least {areas} reps and {areas} distributors (one per area)")
+    if retailers < 2 * (reps + distributors):
+        raise ValueError("need at least two retailers per territory and per distributor")
+    if not 0 < products <= catalogue_size():
+        raise ValueError(f"products must be between 1 and {catalogue_size()}")
 
 
 def _territories(layout: CityLayout) -> tuple[DemoTerritory, ...]:
@@ -119,21 +125,38 @@ def _lonlat_wkt(shape: BaseGeometry) -> str:
 
 
 def _depots(
-    rng: np.random.Generator, layout: CityLayout, count: int
+    rng: np.random.Generator, layout: CityLayout, points: np.ndarray, count: int
 ) -> tuple[list[tuple[str, np.ndarray]], list[int]]:
-    """Site warehouses per area; each outlet is served by the nearest one of its area."""
+    """Site warehouses per area; each outlet is served by the nearest one of its area.
+
+    Distances use the published (rounded) coordinates, so anyone can check the choice.
+    """
     counts = Counter(layout.area_codes)
     sites: list[tuple[str, np.ndarray]] = []
     served_by = [-1] * len(layout.area_codes)
     for code, k in allocate({c: counts[c] for c, _ in AREAS}, count).items():
         members = [i for i, a in enumerate(layout.area_codes) if a == code]
-        centres = depot_sites(rng, layout.points[members], layout.areas[code], k)
+        centres = depot_sites(rng, points[members], layout.areas[code], k)
         first = len(sites)
         sites += [(code, c) for c in centres]
-        d2 = ((layout.points[members, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        d2 = ((points[members, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         for i, nearest in zip(members, np.argmin(d2, axis=1), strict=True):
             served_by[i] = first + int(nearest)
     return sites, served_by
+
+
+@dataclass(frozen=True)
+class _OutletDraft:
+    """What is settled about an outlet before it gets a name, an owner and hours."""
+
+    code: str
+    index: int
+    lon: float
+    lat: float
+    channel: Channel
+    outlet_class: OutletClass
+    weekly_value: Decimal
+    depot: int
 
 
 def _retailers(
@@ -146,60 +169,51 @@ def _retailers(
     order = sorted(
         range(len(channels)), key=lambda i: (int(layout.territory[i]), float(lonlat[i, 0]), i)
     )
-    records = []
-    for number, i in enumerate(order, start=1):
-        records.append(
-            _retailer(
-                rng,
-                f"RT-{number:06d}",
-                layout,
-                i,
-                lonlat[i],
-                channels[i],
-                classes[i],
-                Decimal(int(values[i])),
-                served_by[i],
-            )
+    namer = names.OutletNamer()
+    drafts = (
+        _OutletDraft(
+            f"RT-{number:06d}",
+            i,
+            float(lonlat[i, 0]),
+            float(lonlat[i, 1]),
+            channels[i],
+            classes[i],
+            Decimal(int(values[i])),
+            served_by[i],
         )
-    return tuple(records)
+        for number, i in enumerate(order, start=1)
+    )
+    return tuple(_retailer(rng, namer, layout, draft) for draft in drafts)
 
 
 def _retailer(
-    rng: np.random.Generator,
-    code: str,
-    layout: CityLayout,
-    i: int,
-    lonlat: np.ndarray,
-    channel: Channel,
-    outlet_class: OutletClass,
-    weekly_value: Decimal,
-    depot: int,
+    rng: np.random.Generator, namer: names.OutletNamer, layout: CityLayout, draft: _OutletDraft
 ) -> DemoRetailer:
-    kecamatan = KECAMATAN[int(layout.kecamatan[i])]
+    kecamatan = KECAMATAN[int(layout.kecamatan[draft.index])]
     owner = names.person(rng)
+    name, owner_name = namer.name(rng, draft.channel, owner, kecamatan.name)
     return DemoRetailer(
-        code=code,
-        name=names.retailer_name(rng, channel, owner, kecamatan.name),
-        owner_name=owner.full_name,
-        address=_street_address(rng, kecamatan.name, small_lane=channel == "GT"),
-        channel=channel,
-        outlet_class=outlet_class,
-        lat=float(lonlat[1]),
-        lon=float(lonlat[0]),
-        opening_hours=opening_hours(rng, channel),
-        distributor_code=f"DB-{depot + 1:02d}",
-        territory_code=layout.territories[int(layout.territory[i])].code,
-        tax_id=_retailer_tax_id(rng, channel, outlet_class, kecamatan.area, owner),
-        phone=_retailer_phone(rng, channel),
-        weekly_value=weekly_value,
-        order_interval_days=outlets.order_interval_days(rng, outlet_class),
+        code=draft.code,
+        name=name,
+        owner_name=owner_name,
+        address=_street_address(rng, kecamatan, small_lane=draft.channel == "GT"),
+        channel=draft.channel,
+        outlet_class=draft.outlet_class,
+        lat=draft.lat,
+        lon=draft.lon,
+        opening_hours=opening_hours(rng, draft.channel),
+        distributor_code=f"DB-{draft.depot + 1:02d}",
+        territory_code=layout.territories[int(layout.territory[draft.index])].code,
+        tax_id=_retailer_tax_id(rng, draft.channel, draft.outlet_class, kecamatan.area, owner),
+        phone=_retailer_phone(rng, draft.channel),
+        weekly_value=draft.weekly_value,
+        order_interval_days=outlets.order_interval_days(rng, draft.outlet_class),
         kecamatan=kecamatan.name,
     )
 
 
-def _street_address(rng: np.random.Generator, kecamatan_name: str, *, small_lane: bool) -> str:
+def _street_address(rng: np.random.Generator, kecamatan: Kecamatan, *, small_lane: bool) -> str:
     """Write an address on a real street of the kecamatan, in the Indonesian order."""
-    kecamatan = next(k for k in KECAMATAN if k.name == kecamatan_name)
     street = names.pick(rng, kecamatan.streets)
     number = int(rng.integers(1, 180))
     area_name = dict(AREAS)[kecamatan.area]
@@ -212,7 +226,11 @@ def _street_address(rng: np.random.Generator, kecamatan_name: str, *, small_lane
 
 
 def _retailer_tax_id(
-    rng: np.random.Generator, channel: Channel, outlet_class: OutletClass, area: str, owner: Any
+    rng: np.random.Generator,
+    channel: Channel,
+    outlet_class: OutletClass,
+    area: str,
+    owner: names.Person,
 ) -> str | None:
     """Chains always have a company NPWP; traders often, warungs seldom, a personal one."""
     if channel == "MT":
@@ -257,7 +275,7 @@ def _distributor(
     tier: DistributorTier,
     weekly_sell_out: Decimal,
 ) -> DemoDistributor:
-    lon, lat = np.round(geo.to_lonlat(site[None, :])[0], COORD_DECIMALS)
+    lon, lat = np.round(geo.to_lonlat(site[None, :])[0], geo.COORD_DECIMALS)
     kecamatan = KECAMATAN[int(np.argmin(((geo.kecamatan_centres_km() - site) ** 2).sum(axis=1)))]
     days = CREDIT_DAYS[tier]
     # The distributor buys at distributor price what retailers buy at retailer price; the
@@ -271,7 +289,7 @@ def _distributor(
         name=names.distributor_name(index),
         tier=tier,
         territory_code=f"AR-{area}",
-        address=_street_address(rng, kecamatan.name, small_lane=False),
+        address=_street_address(rng, kecamatan, small_lane=False),
         lat=float(lat),
         lon=float(lon),
         credit_limit=(limit / step).to_integral_value(rounding=ROUND_CEILING) * step,
@@ -289,7 +307,7 @@ def _reps(rng: np.random.Generator, layout: CityLayout) -> tuple[DemoRep, ...]:
     for number, plan in enumerate(layout.territories, start=1):
         person = names.person(rng)
         home = _home_base(rng, plan.region)
-        lon, lat = np.round(geo.to_lonlat(home[None, :])[0], COORD_DECIMALS)
+        lon, lat = np.round(geo.to_lonlat(home[None, :])[0], geo.COORD_DECIMALS)
         username = names.unique_username(_login(person.full_name), taken)
         reps.append(
             DemoRep(
