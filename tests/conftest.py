@@ -18,6 +18,8 @@ from sqlalchemy.pool import NullPool
 from backend.kit.db import SerializedAsyncSession
 from backend.kit.migrations import downgrade, upgrade
 from backend.kit.settings import Settings, get_settings
+from tests.factories.scenarios import TenantWorld, make_tenant_world
+from tests.support.committed import committing_sessionmaker, purge_tenant
 from tests.support.graphql_client import GraphQLClient
 
 
@@ -117,4 +119,33 @@ async def client(
     app.state.redis = redis
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def committed_world(
+    committing_engine: AsyncEngine, settings: Settings
+) -> AsyncIterator[TenantWorld]:
+    """A complete tenant committed for real (for concurrency tests), purged afterwards."""
+    async with committing_sessionmaker(committing_engine)() as session, session.begin():
+        world = await make_tenant_world(session, settings)
+    yield world
+    await purge_tenant(committing_engine, world.tenant.id)
+
+
+@pytest.fixture
+async def real_client(
+    committing_engine: AsyncEngine, settings: Settings, redis: Redis
+) -> AsyncIterator[GraphQLClient]:
+    """An HTTP client whose requests each use their own connection and really commit."""
+    import httpx
+
+    from backend.api.app import create_app
+
+    app = create_app(settings)
+    app.state.sessionmaker = committing_sessionmaker(committing_engine)
+    app.state.redis = redis
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
         yield GraphQLClient(http)
