@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from geoalchemy2.elements import WKBElement, WKTElement
@@ -16,14 +17,34 @@ def point_element(latitude: float, longitude: float) -> WKTElement:
     return WKTElement(f"POINT({longitude!r} {latitude!r})", srid=4326)
 
 
+_EWKB_SRID_FLAG = 0x20000000
+
+
 def point_coordinates(value: Any) -> tuple[float, float] | None:
     """(latitude, longitude) of a stored point, or None."""
     if value is None:
         return None
+    if isinstance(value, WKBElement):
+        fast = _point_from_wkb(bytes(value.data))
+        if fast is not None:
+            return fast
     geom = shape_from_wkt(value.data) if isinstance(value, WKTElement) else to_shape(value)
     if not isinstance(geom, Point):
         raise TypeError(f"expected a point, got {geom.geom_type}")
     return float(geom.y), float(geom.x)
+
+
+def _point_from_wkb(data: bytes) -> tuple[float, float] | None:
+    """Decode a 2-D (E)WKB point without a geometry library: it sits on every outlet row."""
+    if len(data) not in (21, 25):
+        return None
+    order = "<" if data[0] == 1 else ">"
+    (kind,) = struct.unpack_from(f"{order}I", data, 1)
+    if kind & 0xFF != 1:
+        return None
+    offset = 9 if kind & _EWKB_SRID_FLAG else 5
+    x, y = struct.unpack_from(f"{order}dd", data, offset)
+    return float(y), float(x)
 
 
 def shape_from_wkt(wkt: str) -> Any:

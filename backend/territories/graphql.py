@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, cast
@@ -20,12 +21,11 @@ from backend.api.types import (
     check_page_size,
     decode_cursor,
 )
-from backend.kit.geo import geojson_of
 from backend.kit.ids import decode_typed_id, encode_global_id
 from backend.kit.pagination import keyset_page
 from backend.territories import service
 from backend.territories.models import Territory, TerritoryLevel
-from backend.territories.repository import territories_by_ids, territories_query
+from backend.territories.repository import boundaries_geojson, territories_by_ids, territories_query
 
 TerritoryLevelEnum = strawberry.enum(
     TerritoryLevel, description="Level of a hierarchy node: COUNTRY › REGION › AREA › TERRITORY."
@@ -39,9 +39,16 @@ class TerritoryNode(Node):
     )
     name: str = strawberry.field(description="Display name.")
     level: TerritoryLevel = strawberry.field(description="Level in the hierarchy.")
-    boundary: JSON | None = strawberry.field(description="Boundary as a GeoJSON MultiPolygon.")
     created_at: datetime = strawberry.field(description="When the node was created (UTC).")
     parent_id: strawberry.Private[uuid.UUID | None]
+    local_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Boundary as a GeoJSON MultiPolygon.")
+    async def boundary(self, info: strawberry.Info[Context, None]) -> JSON | None:
+        row = await by_id_loader(info.context, "territory_boundary", boundaries_geojson).load(
+            self.local_id
+        )
+        return None if row is None or row.geojson is None else cast(JSON, json.loads(row.geojson))
 
     @strawberry.field(description="The parent node; null for a COUNTRY.")
     async def parent(self, info: strawberry.Info[Context, None]) -> TerritoryNode | None:
@@ -58,9 +65,9 @@ def territory_node(row: Territory) -> TerritoryNode:
         code=row.code,
         name=row.name,
         level=row.level,
-        boundary=cast(JSON | None, geojson_of(row.boundary)),
         created_at=row.created_at,
         parent_id=row.parent_id,
+        local_id=row.id,
     )
 
 

@@ -53,6 +53,10 @@ class Territory(TenantOwned, TimestampMixin, Base):
     )
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     path: Mapped[str] = mapped_column(String(400), nullable=False)
+    # Polygons are large: loaded only when asked for (see `boundaries_geojson`).
     boundary: Mapped[Any | None] = mapped_column(
-        Geography("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True
+        Geography("MULTIPOLYGON", srid=4326, spatial_index=False),
+        nullable=True,
+        deferred=True,
+        deferred_raiseload=True,
     )

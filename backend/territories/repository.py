@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
@@ -35,3 +35,13 @@ async def get_territory(session: AsyncSession, territory_id: uuid.UUID) -> Terri
     """One territory by id, locked for update."""
     stmt = select(Territory).where(Territory.id == territory_id).with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def boundaries_geojson(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[Any]:
+    """Each territory's boundary as GeoJSON text, rendered by PostGIS (rows of id, geojson)."""
+    stmt = select(Territory.id, func.ST_AsGeoJSON(Territory.boundary).label("geojson")).where(
+        Territory.id.in_(ids)
+    )
+    return (await session.execute(stmt)).all()
