@@ -124,3 +124,34 @@ def build_connection(
         ),
         count_fn=count,
     )
+
+
+async def connection_page(
+    context: Any,
+    stmt: Any,
+    *,
+    sort_column: Any,
+    first: int,
+    after: str | None,
+    to_node: Callable[[Any], T],
+) -> Connection[T]:
+    """One keyset page of `stmt` ordered by a unique column, as a connection."""
+    from backend.kit.pagination import keyset_page
+
+    check_page_size(first, maximum=context.settings.graphql.max_page_size)
+    rows, count = await keyset_page(
+        context.session,
+        stmt,
+        sort_column=sort_column,
+        first=first,
+        after=decode_cursor(after) if after else None,
+    )
+    name = sort_column.key
+    return build_connection(
+        rows,
+        first=first,
+        had_cursor=after is not None,
+        key=lambda row: str(getattr(row, name)),
+        to_node=to_node,
+        count=count,
+    )

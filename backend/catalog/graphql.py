@@ -14,16 +14,13 @@ from backend.api.types import (
     Connection,
     Node,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.catalog import service
 from backend.catalog.models import Product, TaxClass
 from backend.catalog.repository import products_by_ids, products_query
 from backend.kit.ids import decode_typed_id, encode_global_id
-from backend.kit.pagination import keyset_page
 
 TaxClassEnum = strawberry.enum(
     TaxClass, description="How a product is taxed under the tenant's regime."
@@ -137,22 +134,9 @@ class CatalogQuery:
     ) -> Connection[ProductNode]:
         context = info.context
         await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
         stmt = products_query(search=search, brand=brand, category=category, must_sell=must_sell)
-        rows, count = await keyset_page(
-            context.session,
-            stmt,
-            sort_column=Product.sku,
-            first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.sku,
-            to_node=product_node,
-            count=count,
+        return await connection_page(
+            context, stmt, sort_column=Product.sku, first=first, after=after, to_node=product_node
         )
 
 

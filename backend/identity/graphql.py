@@ -15,9 +15,7 @@ from backend.api.types import (
     Connection,
     Node,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.identity import service
@@ -25,7 +23,6 @@ from backend.identity.models import Role, Tenant, User
 from backend.identity.repository import current_tenant, users_by_ids, users_query
 from backend.kit.errors import NotFound
 from backend.kit.ids import decode_typed_id, encode_global_id
-from backend.kit.pagination import keyset_page
 
 if TYPE_CHECKING:
     from backend.parties.graphql_types import DistributorNode
@@ -160,21 +157,13 @@ class IdentityQuery:
     ) -> Connection[UserNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             users_query(principal, role),
             sort_column=User.username,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.username,
+            after=after,
             to_node=user_node,
-            count=count,
         )
 
 

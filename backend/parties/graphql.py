@@ -13,13 +13,10 @@ from backend.api.types import (
     Connection,
     GeoPointInput,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.kit.ids import decode_typed_id
-from backend.kit.pagination import keyset_page
 from backend.kit.validation import Checks
 from backend.parties import service
 from backend.parties.graphql_types import (
@@ -249,22 +246,14 @@ class PartiesQuery:
     ) -> Connection[RetailerNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
         stmt = retailers_query(principal, _retailer_filter(filter))
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             stmt,
             sort_column=Retailer.code,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.code,
+            after=after,
             to_node=retailer_node,
-            count=count,
         )
 
     @strawberry.field(description="Distributors you may see, by code.")
@@ -281,21 +270,13 @@ class PartiesQuery:
     ) -> Connection[DistributorNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             distributors_query(principal, search),
             sort_column=Distributor.code,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.code,
+            after=after,
             to_node=distributor_node,
-            count=count,
         )
 
 

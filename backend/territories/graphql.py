@@ -17,12 +17,9 @@ from backend.api.types import (
     Connection,
     Node,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.kit.ids import decode_typed_id, encode_global_id
-from backend.kit.pagination import keyset_page
 from backend.territories import service
 from backend.territories.models import Territory, TerritoryLevel
 from backend.territories.repository import boundaries_geojson, territories_by_ids, territories_query
@@ -123,20 +120,15 @@ class TerritoryQuery:
     ) -> Connection[TerritoryNode]:
         context = info.context
         await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
         parent = decode_typed_id(parent_id, "Territory", field="parentId") if parent_id else None
         stmt = territories_query(parent_id=parent, level=level)
-        cursor = decode_cursor(after) if after else None
-        rows, count = await keyset_page(
-            context.session, stmt, sort_column=Territory.code, first=first, after=cursor
-        )
-        return build_connection(
-            rows,
+        return await connection_page(
+            context,
+            stmt,
+            sort_column=Territory.code,
             first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.code,
+            after=after,
             to_node=territory_node,
-            count=count,
         )
 
 
