@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -61,13 +62,43 @@ def serve(host: str, port: int, workers: int) -> None:
 
 @main.command()
 @click.option("--queue", "queues", multiple=True, default=("default",), show_default=True)
-def worker(queues: tuple[str, ...]) -> None:
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
     """Run an RQ worker for planning, training and webhook jobs."""
     from redis import Redis
     from rq import Queue, Worker
 
-    connection = Redis.from_url(get_settings().redis_url)
-    Worker([Queue(name, connection=connection) for name in queues], connection=connection).work()
+    settings = get_settings()
+    click.echo(f"relayed {_relay(settings)} queued job(s) that had not reached the queue")
+    connection = Redis.from_url(settings.redis_url)
+    Worker([Queue(name, connection=connection) for name in queues], connection=connection).work(
+        burst=burst
+    )
+
+
+@main.group()
+def jobs() -> None:
+    """Background jobs."""
+
+
+@jobs.command("relay")
+def jobs_relay() -> None:
+    """Push queued jobs that never reached the queue (after a Redis outage, say)."""
+    click.echo(f"relayed {_relay(get_settings())} job(s)")
+
+
+def _relay(settings: Settings) -> int:
+    from backend.jobs.queue import job_queue, relay
+    from backend.kit.db import make_engine, make_sessionmaker
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url, pool_size=2)
+        try:
+            return await relay(job_queue(settings.redis_url), make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
 
 
 @main.command()
@@ -77,6 +108,7 @@ def migrate(revision: str, url: str | None) -> None:
     """Bring the database schema to a revision (as the owner role)."""
     from backend.kit.migrations import upgrade
 
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     upgrade(url or get_settings().database_owner_url, revision)
     click.echo(f"database at revision {revision}")
 

@@ -2,6 +2,7 @@
 
 from backend.catalog.models import Product
 from backend.identity.models import Tenant, User
+from backend.jobs.models import Job
 from backend.kit.db import Base
 from backend.kit.idempotency import IdempotencyKey
 from backend.parties.models import Distributor, Retailer
@@ -12,6 +13,7 @@ metadata = Base.metadata
 __all__ = [
     "Distributor",
     "IdempotencyKey",
+    "Job",
     "Product",
     "Retailer",
     "Tenant",

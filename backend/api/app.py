@@ -23,6 +23,7 @@ from backend.api.context import Context
 from backend.api.guard.batch import BatchLimitMiddleware
 from backend.api.schema import build_schema
 from backend.auth.tokens import verify_token
+from backend.jobs.queue import job_queue
 from backend.kit.db import make_engine, make_sessionmaker
 from backend.kit.errors import Unauthenticated
 from backend.kit.logging import principal_var, request_id_var, tenant_var
@@ -47,6 +48,7 @@ class JalurGraphQL(GraphQL[Context, None]):
             request_id=request_id_var.get() or "-",
             rate_limit_key=f"ip:{request.client.host if request.client else 'unknown'}",
             response=response,
+            job_queue=getattr(state, "job_queue", None),
         )
         header = request.headers.get("authorization")
         if header:
@@ -144,6 +146,7 @@ def create_app(
         )
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.redis = Redis.from_url(redis_url or settings.redis_url)
+        app.state.job_queue = job_queue(redis_url or settings.redis_url)
         try:
             yield
         finally:

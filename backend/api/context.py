@@ -29,6 +29,7 @@ class Context:
     auth_error: JalurError | None = None
     rate_limit_key: str = "anonymous"
     response: Any = None
+    job_queue: Any = None
     _session: AsyncSession | None = None
     _principal: Principal | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
+from backend.jobs.graphql import JobNode
 from backend.kit.settings import GraphQLSettings
 from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
@@ -25,7 +26,7 @@ Mutation = merge_types(
     "Mutation", (IdentityMutation, TerritoryMutation, PartiesMutation, CatalogMutation)
 )
 
-NODE_TYPES = [TerritoryNode, DistributorNode, RetailerNode, ProductNode, UserNode]
+NODE_TYPES = [TerritoryNode, DistributorNode, RetailerNode, ProductNode, UserNode, JobNode]
 
 
 def build_schema(

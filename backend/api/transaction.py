@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from strawberry.extensions import SchemaExtension
 
 from backend.api.context import Context
+from backend.jobs.queue import push_committed
+from backend.jobs.service import forget_pending, pending_after_commit
 from backend.kit.db import set_tenant
 from backend.kit.errors import JalurError
 
@@ -27,13 +29,18 @@ class TransactionPerOperation(SchemaExtension):
                 yield
             except BaseException:
                 await session.rollback()
+                forget_pending(session)
                 raise
             finally:
                 context.attach_session(None)
             if self._unexpected_errors():
                 await session.rollback()
-            else:
-                await session.commit()
+                forget_pending(session)
+                return
+            await session.commit()
+            jobs = pending_after_commit(session)
+            if jobs and context.job_queue is not None:
+                await push_committed(context.job_queue, context.sessionmaker, jobs)
 
     def _unexpected_errors(self) -> bool:
         result = self.execution_context.result

@@ -13,7 +13,7 @@ from backend.api.app import create_app
 from backend.identity.models import Role
 from backend.kit.settings import Settings
 from tests.factories.scenarios import TenantWorld, make_tenant_world
-from tests.support.graphql_client import OPERATIONS, GraphQLClient
+from tests.support.graphql_client import GraphQLClient
 
 
 @pytest.fixture
@@ -27,11 +27,15 @@ async def world(session: AsyncSession, settings: Settings) -> TenantWorld:
 async def production(
     settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
 ) -> AsyncIterator[GraphQLClient]:
-    hardened = settings.model_copy(update={"environment": "production", "jwt_secret": settings.jwt_secret})
+    hardened = settings.model_copy(
+        update={"environment": "production", "jwt_secret": settings.jwt_secret}
+    )
     app = create_app(hardened)
     app.state.sessionmaker = sessionmaker
     app.state.redis = redis
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
         yield GraphQLClient(http)
 
 
@@ -41,14 +45,18 @@ async def test_graphiql_is_not_served(production: GraphQLClient) -> None:
     assert "graphiql" not in response.text.lower()
 
 
-async def test_a_document_outside_the_allow_list_is_refused(world: TenantWorld, production: GraphQLClient) -> None:
+async def test_a_document_outside_the_allow_list_is_refused(
+    world: TenantWorld, production: GraphQLClient
+) -> None:
     body = await production.raw({"query": "{ me { id username } }"}, token=world.tokens[Role.ADMIN])
 
     assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
 async def test_introspection_is_refused(world: TenantWorld, production: GraphQLClient) -> None:
-    body = await production.raw({"query": "{ __schema { types { name } } }"}, token=world.tokens[Role.ADMIN])
+    body = await production.raw(
+        {"query": "{ __schema { types { name } } }"}, token=world.tokens[Role.ADMIN]
+    )
 
     assert body.get("data") is None
     assert body["errors"]

@@ -5,11 +5,19 @@ from __future__ import annotations
 import json
 import logging
 
-from backend.kit.logging import ContextFilter, JsonFormatter, principal_var, request_id_var, tenant_var
+from backend.kit.logging import (
+    ContextFilter,
+    JsonFormatter,
+    principal_var,
+    request_id_var,
+    tenant_var,
+)
 
 
 def test_a_json_line_carries_the_request_context() -> None:
-    record = logging.LogRecord("jalur.test", logging.INFO, __file__, 1, "order %s placed", ("PO-1",), None)
+    record = logging.LogRecord(
+        "jalur.test", logging.INFO, __file__, 1, "order %s placed", ("PO-1",), None
+    )
     tokens = (request_id_var.set("req-9"), tenant_var.set("t-1"), principal_var.set("rep:u-7"))
     try:
         ContextFilter().filter(record)

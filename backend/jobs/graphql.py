@@ -1,0 +1,66 @@
+"""GraphQL view of background jobs: fetched with `node(id:)` from the id a mutation returns."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from sqlalchemy import select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.scalars import JSON
+
+from backend.api.loaders import register_node
+from backend.api.types import Node
+from backend.auth.principal import Principal
+from backend.identity.models import Role
+from backend.jobs.models import Job, JobStatus
+from backend.kit.ids import encode_global_id
+
+JobStatusEnum = strawberry.enum(JobStatus, description="QUEUED, RUNNING, SUCCEEDED or FAILED.")
+
+
+@strawberry.type(
+    name="Job", description="Background work (a plan, a training run) and how it went."
+)
+class JobNode(Node):
+    kind: str = strawberry.field(description="What the job does, e.g. planRepDay.")
+    status: JobStatus = strawberry.field(description="Where the job is.")
+    attempts: int = strawberry.field(description="Runs started so far.")
+    max_attempts: int = strawberry.field(description="Runs allowed before it is FAILED.")
+    result: JSON | None = strawberry.field(description="What it produced, when SUCCEEDED.")
+    error: str | None = strawberry.field(description="The last failure, if any.")
+    created_at: datetime = strawberry.field(description="When it was requested (UTC).")
+    started_at: datetime | None = strawberry.field(description="When its last run started (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When it succeeded or failed (UTC)."
+    )
+
+
+def job_node(row: Job) -> JobNode:
+    """Map a row to its GraphQL object."""
+    return JobNode(
+        id=strawberry.ID(encode_global_id("Job", row.id)),
+        kind=row.kind,
+        status=row.status,
+        attempts=row.attempts,
+        max_attempts=row.max_attempts,
+        result=cast(JSON | None, row.result),
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+async def jobs_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[Job]:
+    """Jobs with these ids: ADMIN sees all of the tenant's, others those they requested."""
+    scope = true() if principal.role is Role.ADMIN else Job.requested_by == principal.user_id
+    return (await session.execute(select(Job).where(Job.id.in_(ids), scope))).scalars().all()
+
+
+register_node("Job", jobs_by_ids, job_node)
