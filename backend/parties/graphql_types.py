@@ -94,14 +94,25 @@ class RetailerNode(Node):
     channel: Channel = strawberry.field(description="Trade channel.")
     outlet_class: OutletClass = strawberry.field(description="Value class.")
     location: GeoPoint = strawberry.field(description="Where the shop is.")
-    opening_hours: list[OpeningDay] = strawberry.field(
-        description="Weekly opening hours, Monday first."
-    )
     tax_id: str | None = strawberry.field(description="Tax registration number.")
     is_active: bool = strawberry.field(description="Whether it trades.")
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
     distributor_id: strawberry.Private[uuid.UUID]
     territory_id: strawberry.Private[uuid.UUID]
+    stored_hours: strawberry.Private[dict[str, list[list[str]]]]
+
+    @strawberry.field(
+        description="Weekly opening hours, Monday first (always 7 days).",
+        metadata=cost(multiplier=7),
+    )
+    def opening_hours(self) -> list[OpeningDay]:
+        hours = from_json(self.stored_hours)
+        return [
+            OpeningDay(
+                weekday=Weekday(day), windows=[TimeWindow(opens=o, closes=c) for o, c in hours[day]]
+            )
+            for day in sorted(hours)
+        ]
 
     @strawberry.field(description="The distributor that serves (bills) this outlet.")
     async def distributor(self, info: strawberry.Info[Context, None]) -> DistributorNode | None:
@@ -149,7 +160,6 @@ def distributor_node(row: Distributor) -> DistributorNode:
 
 def retailer_node(row: Retailer) -> RetailerNode:
     """Map a row to its GraphQL object."""
-    hours = from_json(row.opening_hours)
     location = _geo(row.location)
     assert location is not None
     return RetailerNode(
@@ -162,12 +172,7 @@ def retailer_node(row: Retailer) -> RetailerNode:
         channel=row.channel,
         outlet_class=row.outlet_class,
         location=location,
-        opening_hours=[
-            OpeningDay(
-                weekday=Weekday(day), windows=[TimeWindow(opens=o, closes=c) for o, c in hours[day]]
-            )
-            for day in sorted(hours)
-        ],
+        stored_hours=row.opening_hours,
         tax_id=row.tax_id,
         is_active=row.is_active,
         created_at=row.created_at,
