@@ -91,6 +91,3 @@ class SyncItem(TenantOwned, Base):
     decided_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), nullable=False
     )
-
-
-
