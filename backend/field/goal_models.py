@@ -7,7 +7,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Index, Numeric, String
+from sqlalchemy import CheckConstraint, Date, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
 
@@ -64,7 +64,7 @@ class Goal(TenantOwned, TimestampMixin, Base):
         CheckConstraint("target > 0", name="target_positive"),
         CheckConstraint("share IS NULL OR (share > 0 AND share <= 1)", name="share_in_range"),
         Index(None, "tenant_id", "period_start", "period_end"),
-        Index(None, "tenant_id", "parent_id"),
+        UniqueConstraint("tenant_id", "parent_id", "rep_id"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -322,9 +322,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_goal")),
         sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_goal_tenant_id_id")),
-    )
-    op.create_index(
-        op.f("ix_goal_tenant_id_parent_id"), "goal", ["tenant_id", "parent_id"], unique=False
+        sa.UniqueConstraint(
+            "tenant_id", "parent_id", "rep_id", name=op.f("uq_goal_tenant_id_parent_id_rep_id")
+        ),
     )
     op.create_index(
         op.f("ix_goal_tenant_id_period_start_period_end"),
@@ -965,7 +965,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_pjp_change_tenant_id_rep_id_status"), table_name="pjp_change")
     op.drop_table("pjp_change")
     op.drop_index(op.f("ix_goal_tenant_id_period_start_period_end"), table_name="goal")
-    op.drop_index(op.f("ix_goal_tenant_id_parent_id"), table_name="goal")
     op.drop_table("goal")
     op.drop_index(op.f("ix_beat_tenant_id_rep_id"), table_name="beat")
     op.drop_table("beat")
