@@ -66,14 +66,18 @@ async def sync_field_activity(
 
 
 async def bind_device(session: AsyncSession, principal: Principal, device_code: str) -> uuid.UUID:
-    """The device's id, binding it to the signed-in user on first use."""
+    """The device's id, bound to the signed-in user on first use and locked for this batch."""
     await session.execute(
         insert(FieldDevice)
         .values(tenant_id=principal.tenant_id, device_code=device_code, user_id=principal.user_id)
         .on_conflict_do_nothing(index_elements=["tenant_id", "device_code"])
     )
+    # The lock makes one device's batches run one after another: a phone that resends while a
+    # slow batch is still running waits, and lock order between items can never cross.
     device = (
-        await session.execute(select(FieldDevice).where(FieldDevice.device_code == device_code))
+        await session.execute(
+            select(FieldDevice).where(FieldDevice.device_code == device_code).with_for_update()
+        )
     ).scalar_one()
     if device.user_id != principal.user_id:
         raise DeviceBoundToAnotherUser(
