@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -64,17 +65,22 @@ def _achieved_query(goal: Goal, as_of: date) -> Any:
 async def goal_progress(
     session: AsyncSession, goals: Sequence[Goal], as_of: date
 ) -> list[GoalProgress]:
-    """The progress of each goal on `as_of` (one count per goal with visit facts)."""
-    return [await _progress(session, goal, as_of) for goal in goals]
+    """The progress of each goal on `as_of`, all counted in one statement."""
+    measured = [goal for goal in goals if goal.metric in VISIT_METRICS]
+    counts: dict[uuid.UUID, Decimal] = {}
+    if measured:
+        columns = [_achieved_query(goal, as_of).scalar_subquery() for goal in measured]
+        row = (await session.execute(select(*columns))).one()
+        counts = {goal.id: Decimal(int(value)) for goal, value in zip(measured, row, strict=True)}
+    return [_progress(goal, as_of, counts.get(goal.id)) for goal in goals]
 
 
-async def _progress(session: AsyncSession, goal: Goal, as_of: date) -> GoalProgress:
+def _progress(goal: Goal, as_of: date, achieved: Decimal | None) -> GoalProgress:
     total = (goal.period_end - goal.period_start).days + 1
     elapsed = max(0, min(total, (as_of - goal.period_start).days + 1))
     remaining = total - elapsed
-    if goal.metric not in VISIT_METRICS:
+    if achieved is None:
         return GoalProgress(False, None, None, elapsed, remaining, None, "no data yet")
-    achieved = Decimal(int((await session.execute(_achieved_query(goal, as_of))).scalar_one()))
     pct = (achieved * 100 / goal.target).quantize(CENT, rounding=ROUND_HALF_UP)
     gap = max(Decimal(0), goal.target - achieved)
     needed = (gap / remaining).quantize(CENT, rounding=ROUND_HALF_UP) if remaining else None
