@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+import backend.field.graphql_enums  # noqa: F401  (enum descriptions first)
 from backend.api.context import Context
 from backend.api.loaders import by_id_loader, register_node
 from backend.api.types import GeoPoint, Node
 from backend.field.goal_models import Goal, GoalMetric, GoalOwner
 from backend.field.models import (
     Beat,
-    OutsideGeofencePolicy,
     PjpChange,
     PjpChangeStatus,
     PjpEntry,
@@ -46,18 +46,6 @@ if TYPE_CHECKING:
 UserRef = Annotated["UserNode", strawberry.lazy("backend.identity.graphql")]
 RetailerRef = Annotated["RetailerNode", strawberry.lazy("backend.parties.graphql_types")]
 TerritoryRef = Annotated["TerritoryNode", strawberry.lazy("backend.territories.graphql")]
-
-strawberry.enum(SpeedProfile, description="How a rep travels: WALKING, MOTORBIKE or CAR.")
-strawberry.enum(VisitFrequency, description="WEEKLY, FORTNIGHTLY (by week parity) or MONTHLY.")
-strawberry.enum(PjpChangeStatus, description="PROPOSED, then APPROVED or REJECTED.")
-strawberry.enum(OutsideGeofencePolicy, description="FLAG (accept, flagged) or REFUSE.")
-strawberry.enum(GeofenceResult, description="INSIDE or OUTSIDE the outlet's geofence.")
-strawberry.enum(VisitOutcome, description="PRODUCTIVE (order captured) or NO_ORDER.")
-strawberry.enum(NoOrderReason, description="Why a call ended without an order.")
-strawberry.enum(SyncItemKind, description="What an offline item records.")
-strawberry.enum(SyncItemStatus, description="ACCEPTED, or REJECTED with a code.")
-strawberry.enum(GoalMetric, description="What a goal measures.")
-strawberry.enum(GoalOwner, description="Whose goal it is: TERRITORY, REP or DISTRIBUTOR.")
 
 
 def _geo(value: Any) -> GeoPoint:
