@@ -13,6 +13,7 @@ from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
 from backend.field.graphql_mutations import FieldMutation
+from backend.field.graphql_orders import CapturedOrderNode
 from backend.field.graphql_queries import FieldQuery
 from backend.field.graphql_types import BeatNode, GoalNode, PjpChangeNode, RepNode, VisitNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
@@ -41,6 +42,7 @@ NODE_TYPES = [
     PjpChangeNode,
     VisitNode,
     GoalNode,
+    CapturedOrderNode,
 ]
 
 

@@ -13,6 +13,7 @@ from backend.field.models import (
 )
 from backend.field.sync_models import SyncItemKind, SyncItemStatus
 from backend.field.visit_models import (
+    CapturedOrderStatus,
     CollectionMethod,
     GeofenceResult,
     NoOrderReason,
@@ -31,3 +32,6 @@ strawberry.enum(SyncItemStatus, description="ACCEPTED, or REJECTED with a code."
 strawberry.enum(GoalMetric, description="What a goal measures.")
 strawberry.enum(GoalOwner, description="Whose goal it is: TERRITORY, REP or DISTRIBUTOR.")
 strawberry.enum(CollectionMethod, description="CASH, TRANSFER or CHEQUE.")
+strawberry.enum(
+    CapturedOrderStatus, description="CAPTURED, then CONVERTED or CANCELLED by billing."
+)

@@ -14,6 +14,13 @@ from backend.api.context import Context
 from backend.api.loaders import by_id_loader, register_node
 from backend.api.types import GeoPoint, Node
 from backend.field.goal_models import Goal, GoalMetric, GoalOwner
+from backend.field.graphql_orders import (
+    CapturedOrderNode,
+    SkuQuantity,
+    captured_order_loader,
+    captured_order_node,
+    stock_lines_loader,
+)
 from backend.field.models import (
     Beat,
     PjpChange,
@@ -165,6 +172,7 @@ class VisitNode(Node):
     outcome: VisitOutcome | None = strawberry.field(description="Productive or not, once closed.")
     no_order_reason: NoOrderReason | None = strawberry.field(description="Why no order.")
     photo_refs: list[str] = strawberry.field(description="References of photos taken (≤ 20).")
+    visit_id: strawberry.Private[uuid.UUID]
     rep_id: strawberry.Private[uuid.UUID]
     retailer_id: strawberry.Private[uuid.UUID]
 
@@ -175,6 +183,18 @@ class VisitNode(Node):
     @strawberry.field(description="The outlet visited.")
     async def retailer(self, info: strawberry.Info[Context, None]) -> RetailerRef | None:
         return await _retailer(info.context, self.retailer_id)
+
+    @strawberry.field(description="The order captured at the visit, if any.")
+    async def captured_order(
+        self, info: strawberry.Info[Context, None]
+    ) -> CapturedOrderNode | None:
+        rows = await captured_order_loader(info.context).load(self.visit_id)
+        return captured_order_node(rows[0]) if rows else None
+
+    @strawberry.field(description="Shelf counts taken at the visit (latest per SKU).")
+    async def stock_count(self, info: strawberry.Info[Context, None]) -> list[SkuQuantity]:
+        rows = await stock_lines_loader(info.context).load(self.visit_id)
+        return [SkuQuantity(quantity=r.quantity, product_id=r.product_id) for r in rows]
 
 
 @strawberry.type(description="What became of one offline item.")
@@ -323,6 +343,7 @@ def visit_node(row: Visit) -> VisitNode:
         outcome=row.outcome,
         no_order_reason=row.no_order_reason,
         photo_refs=list(row.photo_refs),
+        visit_id=row.id,
         rep_id=row.rep_id,
         retailer_id=row.retailer_id,
     )

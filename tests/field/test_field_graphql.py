@@ -28,6 +28,8 @@ class Team:
     product_ids: list[str]
     territory_id: str
     outsider: str
+    distributor_code: str
+    sku: str
 
 
 async def _team(session: AsyncSession, settings: Settings) -> Team:
@@ -53,6 +55,8 @@ async def _team(session: AsyncSession, settings: Settings) -> Team:
         product_ids=[encode_global_id("Product", product.id)],
         territory_id=encode_global_id("Territory", leaf.id),
         outsider=token_for(outsider, settings),
+        distributor_code=distributor.code,
+        sku=product.sku,
     )
 
 
@@ -141,7 +145,7 @@ def _sync_items(team: Team, visit_id: str) -> list[dict[str, Any]]:
     return [
         {
             "clientId": str(uuid.uuid4()),
-            "sequence": 3,
+            "sequence": 4,
             "checkOut": {
                 "visitId": visit_id,
                 "at": "2026-11-23T03:15:00+00:00",
@@ -160,12 +164,17 @@ def _sync_items(team: Team, visit_id: str) -> list[dict[str, Any]]:
         },
         {
             "clientId": str(uuid.uuid4()),
-            "sequence": 2,
+            "sequence": 3,
             "capturedOrder": {
                 "visitId": visit_id,
                 "at": "2026-11-23T03:10:00+00:00",
                 "lines": [{"productId": product, "quantity": 6}],
             },
+        },
+        {
+            "clientId": str(uuid.uuid4()),
+            "sequence": 2,
+            "stockCount": {"visitId": visit_id, "lines": [{"productId": product, "quantity": 0}]},
         },
     ]
 
@@ -190,11 +199,12 @@ async def test_offline_items_sync_once_and_outcomes_read_back_per_device(
 
     assert [(o["sequence"], o["kind"], o["status"]) for o in first["outcomes"]] == [
         (1, "VISIT_CHECK_IN", "ACCEPTED"),
-        (2, "CAPTURED_ORDER", "ACCEPTED"),
-        (3, "VISIT_CHECK_OUT", "ACCEPTED"),
+        (2, "STOCK_COUNT", "ACCEPTED"),
+        (3, "CAPTURED_ORDER", "ACCEPTED"),
+        (4, "VISIT_CHECK_OUT", "ACCEPTED"),
     ]
     assert second["outcomes"] == first["outcomes"]
-    assert outcomes["totalCount"] == 2
+    assert outcomes["totalCount"] == 3
     assert [e["node"]["sequence"] for e in outcomes["edges"]] == [2]
     assert outcomes["pageInfo"]["hasNextPage"] is True
     assert own["totalCount"] == 1
@@ -206,6 +216,10 @@ async def test_offline_items_sync_once_and_outcomes_read_back_per_device(
     )
     assert visit["rep"]["id"] == rep_id
     assert visit["retailer"]["code"] == "R0"
+    order = visit["capturedOrder"]
+    assert (order["status"], order["distributor"]["code"]) == ("CAPTURED", team.distributor_code)
+    assert order["lines"] == [{"quantity": 6, "product": {"sku": team.sku}}]
+    assert visit["stockCount"] == [{"quantity": 0, "product": {"sku": team.sku}}]
     assert other["totalCount"] == 0
     assert (
         stolen["data"]["syncFieldActivity"]["errors"][0]["code"] == "DEVICE_BOUND_TO_ANOTHER_USER"

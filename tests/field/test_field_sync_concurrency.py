@@ -192,7 +192,10 @@ async def test_every_item_is_applied_exactly_once_whatever_the_resends(
                 sends.append(_send(sessionmaker, gate, world, principal, batch))
         rng.shuffle(sends)
 
-        await asyncio.gather(*sends)
+        # Wait for every send (even after a failure) so the cleanup runs after the last commit.
+        results = await asyncio.gather(*sends, return_exceptions=True)
+
+        assert [r for r in results if r is not None] == []
 
         async with sessionmaker() as session, session.begin():
             await set_tenant(session, world.tenant_id)
