@@ -12,10 +12,11 @@ from strawberry.tools import merge_types
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
+from backend.field.graphql_goals import GoalNode
 from backend.field.graphql_mutations import FieldMutation
 from backend.field.graphql_orders import CapturedOrderNode
 from backend.field.graphql_queries import FieldQuery
-from backend.field.graphql_types import BeatNode, GoalNode, PjpChangeNode, RepNode, VisitNode
+from backend.field.graphql_types import BeatNode, PjpChangeNode, RepNode, VisitNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
 from backend.kit.settings import GraphQLSettings
 from backend.parties.graphql import PartiesMutation, PartiesQuery

@@ -137,15 +137,44 @@ async def cascade_goal(
     principal: Principal,
     goal_id: uuid.UUID,
     shares: Sequence[tuple[uuid.UUID, Decimal]],
+    idempotency_key: str | None = None,
 ) -> list[Goal]:
     """Split a territory goal among reps of that territory by share (shares add up to 1)."""
     principal.require(Role.ADMIN, Role.MANAGER)
+
+    async def create() -> uuid.UUID:
+        await _cascade(session, principal, goal_id, shares)
+        return goal_id
+
+    await run_once(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=idempotency_key,
+        operation="cascadeGoal",
+        payload={"goal": goal_id, "shares": [[rep, share] for rep, share in shares]},
+        create=create,
+    )
+    stmt = (
+        select(Goal)
+        .where(Goal.parent_id == goal_id, Goal.rep_id.in_([rep for rep, _ in shares]))
+        .order_by(Goal.target.desc(), Goal.id)
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _cascade(
+    session: AsyncSession,
+    principal: Principal,
+    goal_id: uuid.UUID,
+    shares: Sequence[tuple[uuid.UUID, Decimal]],
+) -> None:
     parent = await _visible_goal(session, principal, goal_id, "input.goalId")
     if parent.owner is not GoalOwner.TERRITORY or parent.territory_id is None:
         raise ValidationFailed("only a territory goal cascades", field="input.goalId")
     await _check_shares(session, principal, parent.territory_id, shares)
     targets = split_target(parent.target, [share for _, share in shares])
-    children = [
+    session.add_all(
         _goal(
             principal,
             GoalDraft(
@@ -161,10 +190,8 @@ async def cascade_goal(
             share=share,
         )
         for (rep_id, share), target in zip(shares, targets, strict=True)
-    ]
-    session.add_all(children)
+    )
     await session.flush()
-    return children
 
 
 async def _check_shares(

@@ -178,6 +178,7 @@ class GoalShareInput:
 class CascadeGoalInput:
     goal_id: strawberry.ID = strawberry.field(description="The territory goal.")
     shares: list[GoalShareInput] = strawberry.field(description="Each rep once.")
+    idempotency_key: str | None = strawberry.field(default=None, description=KEY_DESCRIPTION)
 
 
 def rep_profile(data: SaveRepInput) -> RepProfile:

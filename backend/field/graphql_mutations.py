@@ -13,6 +13,7 @@ from backend.api.types import UserError
 from backend.auth.principal import Principal
 from backend.field import goals, pjp, reps, sync, visits
 from backend.field.goal_models import Goal, GoalOwner
+from backend.field.graphql_goals import GoalNode, goal_node
 from backend.field.graphql_inputs import (
     CascadeGoalInput,
     CheckInVisitInput,
@@ -31,13 +32,11 @@ from backend.field.graphql_queries import FieldSettings
 from backend.field.graphql_sync import sync_entries
 from backend.field.graphql_types import (
     BeatNode,
-    GoalNode,
     PjpChangeNode,
     RepNode,
     SyncItemOutcome,
     VisitNode,
     beat_node,
-    goal_node,
     outcome_node,
     pjp_change_node,
     rep_node,
@@ -330,7 +329,11 @@ class FieldMutation:
             ]
             goal_id = decode_typed_id(input.goal_id, "Goal", field="input.goalId")
             return await goals.cascade_goal(
-                info.context.session, principal=principal, goal_id=goal_id, shares=shares
+                info.context.session,
+                principal=principal,
+                goal_id=goal_id,
+                shares=shares,
+                idempotency_key=input.idempotency_key,
             )
 
         rows, errors = await run_mutation(info.context, work)

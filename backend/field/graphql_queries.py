@@ -5,26 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import strawberry
-from sqlalchemy import ColumnElement, Select
-from sqlalchemy.orm import QueryableAttribute
 
 from backend.api.context import Context
-from backend.api.types import Connection, build_connection, check_page_size, decode_cursor
+from backend.api.types import Connection
 from backend.field import listing, pjp, sync
 from backend.field.goal_models import Goal
+from backend.field.graphql_goals import GoalNode, goal_node
+from backend.field.graphql_paging import After, First, page
 from backend.field.graphql_types import (
     BeatNode,
-    GoalNode,
     PjpChangeNode,
     PjpLineNode,
     RepNode,
     SyncItemOutcome,
     VisitNode,
     beat_node,
-    goal_node,
     outcome_node,
     pjp_change_node,
     pjp_line_node,
@@ -44,34 +42,6 @@ from backend.field.sync_models import SyncItem
 from backend.field.visit_models import Visit
 from backend.field.visits import acting_rep
 from backend.kit.ids import decode_typed_id
-from backend.kit.pagination import keyset_page
-
-N = TypeVar("N")
-First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
-After = Annotated[str | None, strawberry.argument(description="Cursor to start after.")]
-
-
-async def _page(
-    info: strawberry.Info[Context, None],
-    stmt: Select[Any],
-    sort: ColumnElement[str] | QueryableAttribute[str],
-    first: int,
-    after: str | None,
-    key: Callable[[Any], str],
-    to_node: Callable[[Any], N],
-) -> Connection[N]:
-    context = info.context
-    check_page_size(first, maximum=context.settings.graphql.max_page_size)
-    rows, count = await keyset_page(
-        context.session,
-        stmt,
-        sort_column=sort,
-        first=first,
-        after=decode_cursor(after) if after else None,
-    )
-    return build_connection(
-        rows, first=first, had_cursor=after is not None, key=key, to_node=to_node, count=count
-    )
 
 
 def _opt(value: strawberry.ID | None, type_name: str, field: str) -> uuid.UUID | None:
@@ -93,7 +63,7 @@ class FieldQuery:
         self, info: strawberry.Info[Context, None], first: First, after: After = None
     ) -> Connection[RepNode]:
         stmt = listing.reps_query(await info.context.principal())
-        return await _page(
+        return await page(
             info, stmt, listing.id_key(Rep.id), first, after, lambda r: str(r.id), rep_node
         )
 
@@ -114,7 +84,7 @@ class FieldQuery:
     ) -> Connection[BeatNode]:
         principal = await info.context.principal()
         stmt = listing.beats_query(principal, _opt(rep_id, "Rep", "repId"))
-        return await _page(info, stmt, Beat.code, first, after, lambda b: b.code, beat_node)
+        return await page(info, stmt, Beat.code, first, after, lambda b: b.code, beat_node)
 
     @strawberry.field(description="The beats a rep works on a date by its PJP (a few at most).")
     async def beats_on(
@@ -142,7 +112,7 @@ class FieldQuery:
         principal = await info.context.principal()
         rep = decode_typed_id(rep_id, "Rep", field="repId")
         stmt = listing.pjp_lines_query(principal, rep, valid_on)
-        return await _page(
+        return await page(
             info,
             stmt,
             listing.id_key(PjpEntry.id),
@@ -165,7 +135,7 @@ class FieldQuery:
         stmt = listing.pjp_changes_query(await info.context.principal(), status)
         sort = listing.time_id_key(PjpChange.created_at, PjpChange.id)
         key = lambda c: listing.time_id_value(c.created_at, c.id)  # noqa: E731
-        return await _page(info, stmt, sort, first, after, key, pjp_change_node)
+        return await page(info, stmt, sort, first, after, key, pjp_change_node)
 
     @strawberry.field(description="Visits you may see, in check-in order.")
     async def visits(
@@ -183,7 +153,7 @@ class FieldQuery:
         stmt = listing.visits_query(principal, _opt(rep_id, "Rep", "repId"), since, until)
         sort = listing.time_id_key(Visit.checked_in_at, Visit.id)
         key = lambda v: listing.time_id_value(v.checked_in_at, v.id)  # noqa: E731
-        return await _page(info, stmt, sort, first, after, key, visit_node)
+        return await page(info, stmt, sort, first, after, key, visit_node)
 
     @strawberry.field(
         description="Stored outcomes of your device's offline items after a sequence."
@@ -204,7 +174,7 @@ class FieldQuery:
         )
         key = lambda r: f"{r.sequence:010d}:{r.client_id}"  # noqa: E731
         to_node: Callable[[SyncItem], SyncItemOutcome] = lambda r: outcome_node(sync.outcome_of(r))  # noqa: E731
-        return await _page(info, stmt, sync.outcome_sort_key(), first, after, key, to_node)
+        return await page(info, stmt, sync.outcome_sort_key(), first, after, key, to_node)
 
     @strawberry.field(description="Goals you may see.")
     async def goals(
@@ -217,7 +187,7 @@ class FieldQuery:
         ] = None,
     ) -> Connection[GoalNode]:
         stmt = listing.goals_query(await info.context.principal(), active_on)
-        return await _page(
+        return await page(
             info, stmt, listing.id_key(Goal.id), first, after, lambda g: str(g.id), goal_node
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -12,8 +11,8 @@ import strawberry
 import backend.field.graphql_enums  # noqa: F401  (enum descriptions first)
 from backend.api.context import Context
 from backend.api.loaders import by_id_loader, register_node
-from backend.api.types import GeoPoint, Node
-from backend.field.goal_models import Goal, GoalMetric, GoalOwner
+from backend.api.types import Connection, GeoPoint, Node
+from backend.field import listing
 from backend.field.graphql_orders import (
     CapturedOrderNode,
     SkuQuantity,
@@ -21,6 +20,7 @@ from backend.field.graphql_orders import (
     captured_order_node,
     stock_lines_loader,
 )
+from backend.field.graphql_paging import After, First, page
 from backend.field.models import (
     Beat,
     PjpChange,
@@ -32,7 +32,6 @@ from backend.field.models import (
 )
 from backend.field.repository import (
     beats_by_ids,
-    goals_by_ids,
     pjp_changes_by_ids,
     reps_by_ids,
     visits_by_ids,
@@ -109,15 +108,41 @@ class RepNode(Node):
         return None if row is None else territory_node(row)
 
 
+@strawberry.type(description="An outlet of a beat and its place in the visiting order.")
+class BeatOutlet:
+    position: int = strawberry.field(description="0-based place in the beat's usual order.")
+    retailer_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The outlet.")
+    async def retailer(self, info: strawberry.Info[Context, None]) -> RetailerRef | None:
+        return await _retailer(info.context, self.retailer_id)
+
+
 @strawberry.type(name="Beat", description="A named set of outlets a rep covers in one day.")
 class BeatNode(Node):
     code: str = strawberry.field(description="Unique code in the tenant.")
     name: str = strawberry.field(description="Name, e.g. 'Menteng Monday'.")
+    beat_id: strawberry.Private[uuid.UUID]
     rep_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The rep who works the beat.")
     async def rep(self, info: strawberry.Info[Context, None]) -> RepNode | None:
         return await _rep(info.context, self.rep_id)
+
+    @strawberry.field(description="The beat's outlets in visiting order.")
+    async def outlets(
+        self, info: strawberry.Info[Context, None], first: First, after: After = None
+    ) -> Connection[BeatOutlet]:
+        stmt = listing.beat_outlets_query(await info.context.principal(), self.beat_id)
+        return await page(
+            info,
+            stmt,
+            listing.position_key(),
+            first,
+            after,
+            lambda r: f"{r.position:06d}",
+            lambda r: BeatOutlet(position=r.position, retailer_id=r.retailer_id),
+        )
 
 
 @strawberry.type(
@@ -211,58 +236,6 @@ class SyncItemOutcome:
     message: str | None = strawberry.field(description="A sentence for the rep.")
 
 
-@strawberry.type(description="Where a goal stands on a date.")
-class GoalProgressView:
-    has_data: bool = strawberry.field(
-        description="False while the metric's facts do not exist yet."
-    )
-    achieved: Decimal | None = strawberry.field(description="Achieved to date; null without data.")
-    achievement_pct: Decimal | None = strawberry.field(description="Achieved ÷ target × 100.")
-    elapsed_days: int = strawberry.field(description="Days of the period up to the date.")
-    remaining_days: int = strawberry.field(description="Days of the period after the date.")
-    daily_rate_needed: Decimal | None = strawberry.field(
-        description="Per remaining day to hit target."
-    )
-    note: str = strawberry.field(description="Where the figure comes from, or 'no data yet'.")
-
-
-@strawberry.type(name="Goal", description="A target for one metric over a period.")
-class GoalNode(Node):
-    owner: GoalOwner = strawberry.field(description="Whose goal it is.")
-    owner_id: strawberry.ID = strawberry.field(
-        description="Global id of the territory, rep or distributor."
-    )
-    metric: GoalMetric = strawberry.field(description="What is measured.")
-    subject: str | None = strawberry.field(description="SKU, brand or category for volume metrics.")
-    period_start: date = strawberry.field(description="First day of the period.")
-    period_end: date = strawberry.field(description="Last day of the period.")
-    target: Decimal = strawberry.field(description="Target, exact decimal.")
-    share: Decimal | None = strawberry.field(description="Share of the parent goal, if cascaded.")
-    parent_id: strawberry.ID | None = strawberry.field(
-        description="The territory goal it came from."
-    )
-    row: strawberry.Private[Goal]
-
-    @strawberry.field(description="Achievement to date and run-rate needed, as of a date.")
-    async def progress(
-        self,
-        info: strawberry.Info[Context, None],
-        as_of: Annotated[date, strawberry.argument(description="The date to measure up to.")],
-    ) -> GoalProgressView:
-        from backend.field.graphql_loaders import progress_loader
-
-        p = await progress_loader(info.context, as_of).load(self.row)
-        return GoalProgressView(
-            has_data=p.has_data,
-            achieved=p.achieved,
-            achievement_pct=p.achievement_pct,
-            elapsed_days=p.elapsed_days,
-            remaining_days=p.remaining_days,
-            daily_rate_needed=p.daily_rate_needed,
-            note=p.note,
-        )
-
-
 def rep_node(row: Rep) -> RepNode:
     """Map a row to its GraphQL object."""
     return RepNode(
@@ -284,6 +257,7 @@ def beat_node(row: Beat) -> BeatNode:
         id=strawberry.ID(encode_global_id("Beat", row.id)),
         code=row.code,
         name=row.name,
+        beat_id=row.id,
         rep_id=row.rep_id,
     )
 
@@ -363,31 +337,7 @@ def outcome_node(outcome: SyncOutcome) -> SyncItemOutcome:
     )
 
 
-def goal_node(row: Goal) -> GoalNode:
-    """Map a row to its GraphQL object."""
-    owner_type, owner_id = {
-        GoalOwner.TERRITORY: ("Territory", row.territory_id),
-        GoalOwner.REP: ("Rep", row.rep_id),
-        GoalOwner.DISTRIBUTOR: ("Distributor", row.distributor_id),
-    }[row.owner]
-    assert owner_id is not None
-    return GoalNode(
-        id=strawberry.ID(encode_global_id("Goal", row.id)),
-        owner=row.owner,
-        owner_id=strawberry.ID(encode_global_id(owner_type, owner_id)),
-        metric=row.metric,
-        subject=row.subject,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        target=row.target,
-        share=row.share,
-        parent_id=strawberry.ID(encode_global_id("Goal", row.parent_id)) if row.parent_id else None,
-        row=row,
-    )
-
-
 register_node("Rep", reps_by_ids, rep_node)
 register_node("Beat", beats_by_ids, beat_node)
 register_node("PjpChange", pjp_changes_by_ids, pjp_change_node)
 register_node("Visit", visits_by_ids, visit_node)
-register_node("Goal", goals_by_ids, goal_node)

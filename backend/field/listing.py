@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, or_, select
 
 from backend.auth.principal import Principal
 from backend.field.goal_models import Goal
-from backend.field.models import Beat, PjpChange, PjpChangeStatus, PjpEntry, Rep
+from backend.field.models import Beat, BeatRetailer, PjpChange, PjpChangeStatus, PjpEntry, Rep
 from backend.field.repository import beat_scope, goal_scope, rep_scope, visible_rep_ids, visit_scope
 from backend.field.visit_models import Visit
 
@@ -29,6 +29,19 @@ def time_id_key(at: Any, row_id: Any) -> ColumnElement[str]:
 def time_id_value(at: datetime, row_id: uuid.UUID) -> str:
     """The Python value of `time_id_key` for a row."""
     return f"{at.astimezone(UTC).strftime('%Y%m%d%H%M%S%f')}:{row_id}"
+
+
+def position_key() -> ColumnElement[str]:
+    """The sort key of a beat's outlets: the position, zero-padded."""
+    return func.lpad(cast(BeatRetailer.position, Text), 6, "0")
+
+
+def beat_outlets_query(principal: Principal, beat_id: uuid.UUID) -> Select[Any]:
+    """The outlets of a visible beat."""
+    visible = select(Beat.id).where(beat_scope(principal))
+    return select(BeatRetailer).where(
+        BeatRetailer.beat_id == beat_id, BeatRetailer.beat_id.in_(visible)
+    )
 
 
 def reps_query(principal: Principal) -> Select[Any]:

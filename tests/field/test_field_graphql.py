@@ -130,6 +130,7 @@ async def test_a_pjp_change_takes_effect_once_the_manager_approves_it(
     outsider = await client.run(
         "BeatsOn", {"repId": rep_id, "on": "2026-11-30"}, token=team.outsider
     )
+    beats = await _ok(client, "Beats", team.reps[0], first=5, outletsFirst=2)
 
     assert proposed["change"]["status"] == "PROPOSED"
     assert before == []
@@ -138,6 +139,13 @@ async def test_a_pjp_change_takes_effect_once_the_manager_approves_it(
     assert parity_0 == []
     assert again["data"]["decidePjpChange"]["errors"][0]["code"] == "PJP_CHANGE_NOT_PENDING"
     assert outsider["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    outlets = beats["edges"][0]["node"]["outlets"]
+    assert outlets["totalCount"] == 3
+    assert [(e["node"]["position"], e["node"]["retailer"]["code"]) for e in outlets["edges"]] == [
+        (0, "R0"),
+        (1, "R1"),
+    ]
+    assert outlets["pageInfo"]["hasNextPage"] is True
 
 
 def _sync_items(team: Team, visit_id: str) -> list[dict[str, Any]]:
@@ -260,20 +268,23 @@ async def test_a_territory_goal_cascades_and_reports_progress_or_no_data(
             **period,
         },
     )
-    cascaded = await _ok(
-        client,
-        "CascadeGoal",
-        team.manager,
-        input={
-            "goalId": calls["goal"]["id"],
-            "shares": [{"repId": reps[0], "share": "0.6"}, {"repId": reps[1], "share": "0.4"}],
-        },
+    cascade = {
+        "goalId": calls["goal"]["id"],
+        "shares": [{"repId": reps[0], "share": "0.6"}, {"repId": reps[1], "share": "0.4"}],
+        "idempotencyKey": "cascade-1",
+    }
+    cascaded = await _ok(client, "CascadeGoal", team.manager, input=cascade)
+    retried = await _ok(client, "CascadeGoal", team.manager, input=cascade)
+    twice = await client.run(
+        "CascadeGoal", {"input": {**cascade, "idempotencyKey": None}}, token=team.manager
     )
 
     goals = await _ok(client, "Goals", team.manager, first=10, asOf="2026-11-25")
     rep_view = await _ok(client, "Goals", team.reps[1], first=10, asOf="2026-11-25")
 
-    assert sorted(g["target"] for g in cascaded["goals"]) == ["40.00", "60.00"]
+    assert [g["target"] for g in cascaded["goals"]] == ["60.00", "40.00"]
+    assert retried["goals"] == cascaded["goals"]
+    assert [e["code"] for e in twice["data"]["cascadeGoal"]["errors"]] == ["ALREADY_EXISTS"]
     by_key = {
         (g["node"]["ownerId"], g["node"]["metric"]): g["node"]["progress"] for g in goals["edges"]
     }
