@@ -146,6 +146,9 @@ async def _apply(
             await apply_payload(session, principal=principal, rep=rep, entry=entry)
     except IntegrityError as exc:
         translated = translate_integrity_error(exc)
+        if translated is not None and translated.field and translated.field.startswith("input."):
+            # Constraint messages name mutation inputs; within a batch the item is the input.
+            translated.field = "item." + translated.field.removeprefix("input.")
         if translated is None:
             log.warning("sync item %s conflicts with stored data: %s", entry.client_id, exc.orig)
             translated = JalurError("this item conflicts with data already stored", code="CONFLICT")

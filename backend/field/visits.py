@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from backend.field.visit_models import (
 )
 from backend.identity.models import Role
 from backend.identity.repository import current_tenant
+from backend.kit.constraints import register_unique
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.geo import point_element
 from backend.kit.validation import Checks
@@ -48,6 +49,14 @@ from backend.parties.repository import retailer_scope
 
 MAX_PHOTOS = 20
 MAX_LINES = 200
+# Phones' clocks drift; a record stamped further ahead than this is refused as a wrong clock.
+MAX_CLOCK_AHEAD = timedelta(minutes=15)
+
+register_unique("pk_visit", "input.visitId", "a visit with this id already exists")
+register_unique("pk_captured_order", "input.orderId", "an order with this id already exists")
+register_unique(
+    "pk_collection_record", "input.collectionId", "a collection with this id already exists"
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,8 @@ async def check_in(
         checks.fail(f"{field}.accuracyM", "must be between 0 and 10,000 metres")
     if data.at.tzinfo is None:
         checks.fail(f"{field}.at", "must carry a time zone")
+    elif data.at > datetime.now(UTC) + MAX_CLOCK_AHEAD:
+        checks.fail(f"{field}.at", "is in the future: check the phone's clock")
     checks.raise_if_any()
     point = point_element(data.latitude, data.longitude)
     row = (

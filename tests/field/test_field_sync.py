@@ -137,3 +137,26 @@ async def test_a_client_id_of_another_device_is_refused_not_overwritten(
     assert [(o.status, o.code) for o in outcomes] == [(SyncItemStatus.REJECTED, "CLIENT_ID_REUSED")]
     assert await _stored(session) == [(1, "ACCEPTED", False, None, 1)]
     assert (await session.execute(select(func.count()).select_from(Visit))).scalar_one() == 1
+
+
+async def test_items_clashing_with_stored_rows_or_clocks_are_rejected_for_good(
+    session: AsyncSession,
+) -> None:
+    rep, _, retailer_id = await _two_reps(session)
+    check_in, _ = _visit(retailer_id, 1)
+    await sync_field_activity(session, principal=rep, device_code="a", entries=[check_in])
+    same_visit = SyncEntry(uuid.uuid4(), 2, SyncItemKind.VISIT_CHECK_IN, check_in.payload)
+    ahead = CheckIn(
+        uuid.uuid4(), retailer_id, -6.2, 106.85, 5.0, datetime.now(UTC) + timedelta(hours=1)
+    )
+    future = SyncEntry(ahead.visit_id, 3, SyncItemKind.VISIT_CHECK_IN, ahead)
+
+    outcomes = await sync_field_activity(
+        session, principal=rep, device_code="a", entries=[future, same_visit]
+    )
+
+    assert [(o.sequence, o.code, o.field, o.retryable) for o in outcomes] == [
+        (2, "ALREADY_EXISTS", "item.visitId", False),
+        (3, "INVALID_INPUT", "item.at", False),
+    ]
+    assert (await session.execute(select(func.count()).select_from(Visit))).scalar_one() == 1
