@@ -310,3 +310,35 @@ async def test_a_territory_goal_cascades_and_reports_progress_or_no_data(
         "note": "no data yet",
     }
     assert [e["node"]["ownerId"] for e in rep_view["edges"]] == [reps[1]]
+
+
+async def test_a_malformed_item_is_stored_as_rejected_and_the_rest_applies(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    team = await _team(session, settings)
+    await _save_rep(client, team, 0)
+    visit_id = str(uuid.uuid4())
+    check_in, stock = _sync_items(team, visit_id)[1], _sync_items(team, visit_id)[3]
+    both = {**stock, "clientId": str(uuid.uuid4()), "sequence": 9, "checkIn": check_in["checkIn"]}
+    bad_sku = {
+        **stock,
+        "clientId": str(uuid.uuid4()),
+        "sequence": 10,
+        "stockCount": {
+            "visitId": visit_id,
+            "lines": [{"productId": team.retailer_ids[0], "quantity": 1}],
+        },
+    }
+
+    synced = await _ok(
+        client,
+        "SyncFieldActivity",
+        team.reps[0],
+        input={"deviceId": "p", "items": [bad_sku, both, check_in]},
+    )
+
+    assert [(o["sequence"], o["status"], o["code"], o["field"]) for o in synced["outcomes"]] == [
+        (1, "ACCEPTED", None, None),
+        (9, "REJECTED", "INVALID_INPUT", "item"),
+        (10, "REJECTED", "INVALID_INPUT", "item.lines[0].productId"),
+    ]
