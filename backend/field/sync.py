@@ -59,6 +59,9 @@ async def sync_field_activity(
     checks.text("input.deviceId", device_code, max_length=MAX_DEVICE_CODE)
     if len(entries) > MAX_BATCH:
         checks.fail("input.items", f"send at most {MAX_BATCH} items a batch")
+    for index, entry in enumerate(entries):
+        if entry.sequence < 0:
+            checks.fail(f"input.items[{index}].sequence", "must be 0 or more")
     checks.raise_if_any()
     device_id = await bind_device(session, principal, device_code)
     ordered = sorted(entries, key=lambda e: (e.sequence, str(e.client_id)))

@@ -17,6 +17,7 @@ from backend.field.sync_payloads import SyncEntry
 from backend.field.visit_models import NoOrderReason, Visit, VisitOutcome
 from backend.field.visits import CheckIn, CheckOut
 from backend.identity.models import Role
+from backend.kit.errors import ValidationFailed
 from tests.factories.field import make_rep
 from tests.factories.identity import make_tenant, make_user, principal_of
 from tests.factories.parties import make_distributor, make_retailer
@@ -160,3 +161,15 @@ async def test_items_clashing_with_stored_rows_or_clocks_are_rejected_for_good(
         (3, "INVALID_INPUT", "item.at", False),
     ]
     assert (await session.execute(select(func.count()).select_from(Visit))).scalar_one() == 1
+
+
+async def test_a_batch_with_a_negative_sequence_is_refused_whole(session: AsyncSession) -> None:
+    rep, _, retailer_id = await _two_reps(session)
+    check_in, check_out = _visit(retailer_id, 1)
+    bad = SyncEntry(check_out.client_id, -1, check_out.kind, check_out.payload)
+
+    with pytest.raises(ValidationFailed) as refused:
+        await sync_field_activity(session, principal=rep, device_code="a", entries=[check_in, bad])
+
+    assert refused.value.field == "input.items[1].sequence"
+    assert await _stored(session) == []
