@@ -89,6 +89,14 @@ class CheckOutVisitInput:
     photo_refs: list[str] = strawberry.field(default_factory=list, description="Photo references.")
 
 
+@strawberry.input(description="An order captured at an open visit.")
+class CaptureVisitOrderInput:
+    order_id: uuid.UUID = strawberry.field(description="Client-generated id (a retry reuses it).")
+    visit_id: uuid.UUID = strawberry.field(description="The open visit.")
+    at: datetime = strawberry.field(description="When, with a time zone.")
+    lines: list[SkuQuantityInput] = strawberry.field(description="Units ordered per SKU.")
+
+
 @strawberry.input(description="A SKU and a quantity.")
 class SkuQuantityInput:
     product_id: strawberry.ID = strawberry.field(description="The SKU.")

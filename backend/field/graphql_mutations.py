@@ -9,12 +9,12 @@ import strawberry
 
 from backend.api.context import Context
 from backend.api.mutations import run_mutation
-from backend.api.types import UserError
 from backend.auth.principal import Principal
 from backend.field import goals, pjp, reps, sync, visits
 from backend.field.goal_models import Goal, GoalOwner
 from backend.field.graphql_goals import GoalNode, goal_node
 from backend.field.graphql_inputs import (
+    CaptureVisitOrderInput,
     CascadeGoalInput,
     CheckInVisitInput,
     CheckOutVisitInput,
@@ -27,6 +27,23 @@ from backend.field.graphql_inputs import (
     SyncFieldActivityInput,
     pjp_lines,
     rep_profile,
+    sku_lines,
+)
+from backend.field.graphql_orders import (
+    CapturedOrderNode,
+    captured_order_node,
+    captured_orders_by_ids,
+)
+from backend.field.graphql_payloads import (
+    BeatPayload,
+    CapturedOrderPayload,
+    CascadeGoalPayload,
+    FieldSettingsPayload,
+    GoalPayload,
+    PjpChangePayload,
+    RepPayload,
+    SyncFieldActivityPayload,
+    VisitPayload,
 )
 from backend.field.graphql_queries import FieldSettings
 from backend.field.graphql_sync import sync_entries
@@ -43,7 +60,7 @@ from backend.field.graphql_types import (
     visit_node,
 )
 from backend.field.repository import visits_by_ids
-from backend.field.visit_models import Visit
+from backend.field.visit_models import CapturedOrder, Visit
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.kit.ids import decode_global_id, decode_typed_id
@@ -53,60 +70,6 @@ OWNER_TYPES = {
     "Rep": GoalOwner.REP,
     "Distributor": GoalOwner.DISTRIBUTOR,
 }
-
-
-def _errors() -> list[UserError]:
-    return strawberry.field(description="Why it was not done; empty on success.")
-
-
-@strawberry.type(description="Result of saveRep.")
-class RepPayload:
-    rep: RepNode | None = strawberry.field(description="The rep, when saved.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of createBeat.")
-class BeatPayload:
-    beat: BeatNode | None = strawberry.field(description="The beat, when created.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of proposePjpChange / decidePjpChange.")
-class PjpChangePayload:
-    change: PjpChangeNode | None = strawberry.field(description="The change.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of checkInVisit / checkOutVisit.")
-class VisitPayload:
-    visit: VisitNode | None = strawberry.field(description="The visit.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(
-    description="Result of syncFieldActivity: one outcome per item, in sequence order."
-)
-class SyncFieldActivityPayload:
-    outcomes: list[SyncItemOutcome] = strawberry.field(description="What became of each item.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of setFieldSettings.")
-class FieldSettingsPayload:
-    settings: FieldSettings | None = strawberry.field(description="The rules now in force.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of setGoal.")
-class GoalPayload:
-    goal: GoalNode | None = strawberry.field(description="The goal, when set.")
-    errors: list[UserError] = _errors()
-
-
-@strawberry.type(description="Result of cascadeGoal.")
-class CascadeGoalPayload:
-    goals: list[GoalNode] = strawberry.field(description="The reps' goals created (few).")
-    errors: list[UserError] = _errors()
 
 
 def _owner(owner_id: strawberry.ID) -> tuple[GoalOwner, uuid.UUID]:
@@ -145,6 +108,41 @@ async def _check_in(
     found = await visits_by_ids(session, principal, [visit_id])
     if not found:
         raise NotFound("no such visit", field="input.visitId")
+    return found[0]
+
+
+async def _capture(
+    info: strawberry.Info[Context, None], principal: Principal, data: CaptureVisitOrderInput
+) -> CapturedOrder:
+    session = info.context.session
+    rep = await visits.acting_rep(session, principal)
+    lines = sku_lines(data.lines, "input.lines")
+
+    async def create() -> uuid.UUID:
+        order = await visits.capture_order(
+            session,
+            principal=principal,
+            rep=rep,
+            order_id=data.order_id,
+            visit_id=data.visit_id,
+            lines=lines,
+            at=data.at,
+        )
+        return order.id
+
+    payload = {"visit": data.visit_id, "at": data.at, "lines": sorted(lines.items())}
+    order_id, _ = await run_once(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=f"order:{data.order_id}",
+        operation="captureVisitOrder",
+        payload=payload,
+        create=create,
+    )
+    found = await captured_orders_by_ids(session, principal, [order_id])
+    if not found:
+        raise NotFound("no such order", field="input.orderId")
     return found[0]
 
 
@@ -253,6 +251,18 @@ class FieldMutation:
 
         node, errors = await run_mutation(info.context, work)
         return VisitPayload(visit=node, errors=errors)
+
+    @strawberry.mutation(
+        description="Capture the order of an open visit (REP); retries reuse orderId."
+    )
+    async def capture_visit_order(
+        self, info: strawberry.Info[Context, None], input: CaptureVisitOrderInput
+    ) -> CapturedOrderPayload:
+        async def work(principal: Principal) -> CapturedOrderNode:
+            return captured_order_node(await _capture(info, principal, input))
+
+        node, errors = await run_mutation(info.context, work)
+        return CapturedOrderPayload(order=node, errors=errors)
 
     @strawberry.mutation(
         description="Apply a device's offline items exactly once (REP; identity from the token)."

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.identity.models import Role
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
+from tests.factories.catalog import make_product
 from tests.factories.field import make_beat, make_pjp_entry, make_rep
 from tests.factories.identity import make_tenant, make_user, token_for
 from tests.factories.parties import make_distributor, make_retailer
@@ -35,6 +36,7 @@ async def test_check_in_follows_the_tenant_rules_and_check_out_closes_the_visit(
         session, tenant, leaf, await make_distributor(session, tenant, leaf), code="SHOP"
     )
     admin = await make_user(session, tenant, role=Role.ADMIN)
+    product = await make_product(session, tenant)
     rep_user = await make_user(session, tenant, role=Role.REP, territory_id=leaf.id)
     await make_rep(session, tenant, rep_user)
     await session.commit()
@@ -102,6 +104,34 @@ async def test_check_in_follows_the_tenant_rules_and_check_out_closes_the_visit(
         "photoRefs": ["s3://p/1.jpg"],
     }
     assert visits["totalCount"] == 1
+
+    second = str(uuid.uuid4())
+    _data(await client.run("CheckInVisit", check_in(NEAR, second), token=rep_token))
+    order = {
+        "orderId": str(uuid.uuid4()),
+        "visitId": second,
+        "at": "2026-11-23T00:50:00+00:00",
+        "lines": [{"productId": encode_global_id("Product", product.id), "quantity": 12}],
+    }
+    captured = _data(await client.run("CaptureVisitOrder", {"input": order}, token=rep_token))
+    again = _data(await client.run("CaptureVisitOrder", {"input": order}, token=rep_token))
+    productive = _data(
+        await client.run(
+            "CheckOutVisit",
+            {
+                "input": {
+                    "visitId": second,
+                    "at": "2026-11-23T00:55:00+00:00",
+                    "outcome": "PRODUCTIVE",
+                }
+            },
+            token=rep_token,
+        )
+    )
+
+    assert captured["order"]["lines"] == [{"quantity": 12, "product": {"sku": product.sku}}]
+    assert again["order"]["id"] == captured["order"]["id"]
+    assert productive["visit"]["outcome"] == "PRODUCTIVE"
 
 
 async def test_managers_see_their_subtree_reps_and_pjp_history(
