@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,12 +23,21 @@ from backend.field.repository import (
     reps_by_ids,
 )
 from backend.identity.models import Role
+from backend.identity.repository import current_tenant
 from backend.kit.db import new_id
-from backend.kit.errors import NotFound
+from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.kit.validation import Checks
 
 MAX_PJP_LINES = 60
+PJP_IN_THE_PAST = "PJP_CHANGE_IN_THE_PAST"
+
+
+async def tenant_today(session: AsyncSession) -> date:
+    """Today's date in the tenant's time zone."""
+    tenant = await current_tenant(session)
+    assert tenant is not None
+    return datetime.now(ZoneInfo(tenant.timezone)).date()
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ async def propose_pjp_change(
     principal.require(Role.ADMIN, Role.MANAGER, Role.REP)
 
     async def create() -> uuid.UUID:
-        await _check_lines(session, principal, rep_id, lines, reason)
+        await _check_lines(session, principal, rep_id, effective_from, lines, reason)
         change = PjpChange(
             id=new_id(),
             tenant_id=principal.tenant_id,
@@ -93,12 +103,15 @@ async def _check_lines(
     session: AsyncSession,
     principal: Principal,
     rep_id: uuid.UUID,
+    effective_from: date,
     lines: Sequence[PjpLineDraft],
     reason: str,
 ) -> None:
     if not await reps_by_ids(session, principal, [rep_id]):
         raise NotFound("no such rep", field="input.repId")
     checks = Checks()
+    if effective_from < await tenant_today(session):
+        checks.fail("input.effectiveFrom", "must be today or later", code=PJP_IN_THE_PAST)
     checks.text("input.reason", reason, max_length=400, required=False)
     if len(lines) > MAX_PJP_LINES:
         checks.fail("input.lines", f"at most {MAX_PJP_LINES} lines")
@@ -142,6 +155,13 @@ async def decide_pjp_change(
     ).scalar_one()
     if change.status is not PjpChangeStatus.PROPOSED:
         raise PjpChangeNotPending("this change was already decided", field="input.id")
+    if approve and change.effective_from < await tenant_today(session):
+        # Approving it now would rewrite days already worked: the history must stay as it was.
+        raise ValidationFailed(
+            "the change's start date has passed; propose it again",
+            field="input.id",
+            code=PJP_IN_THE_PAST,
+        )
     if approve:
         await _replace_lines(session, change)
     change.status = PjpChangeStatus.APPROVED if approve else PjpChangeStatus.REJECTED

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.field.calendar import week_parity
 from backend.identity.models import Role
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
@@ -69,6 +72,15 @@ async def _ok(client: GraphQLClient, op: str, token: str, **variables: Any) -> d
     return data
 
 
+def _next_mondays_of_parity_1_then_0() -> tuple[str, str]:
+    # Changes may only start today or later, so the dates follow the calendar.
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    if week_parity(monday) == 0:
+        monday += timedelta(weeks=1)
+    return monday.isoformat(), (monday + timedelta(weeks=1)).isoformat()
+
+
 async def _save_rep(client: GraphQLClient, team: Team, index: int) -> str:
     saved = await _ok(
         client,
@@ -106,30 +118,29 @@ async def test_a_pjp_change_takes_effect_once_the_manager_approves_it(
     )
     beat_id = beat["beat"]["id"]
     lines = [{"beatId": beat_id, "weekday": 0, "frequency": "FORTNIGHTLY", "weekParity": 1}]
+    odd, even = _next_mondays_of_parity_1_then_0()
 
     proposed = await _ok(
         client,
         "ProposePjpChange",
         team.reps[0],
-        input={"repId": rep_id, "effectiveFrom": "2026-11-23", "lines": lines, "reason": "new"},
+        input={"repId": rep_id, "effectiveFrom": odd, "lines": lines, "reason": "new"},
     )
-    before = await _ok(client, "BeatsOn", team.manager, repId=rep_id, on="2026-11-23")
+    before = await _ok(client, "BeatsOn", team.manager, repId=rep_id, on=odd)
     decided = await _ok(
         client,
         "DecidePjpChange",
         team.manager,
         input={"id": proposed["change"]["id"], "approve": True, "note": "fine"},
     )
-    parity_1 = await _ok(client, "BeatsOn", team.reps[0], repId=rep_id, on="2026-11-23")
-    parity_0 = await _ok(client, "BeatsOn", team.reps[0], repId=rep_id, on="2026-11-30")
+    parity_1 = await _ok(client, "BeatsOn", team.reps[0], repId=rep_id, on=odd)
+    parity_0 = await _ok(client, "BeatsOn", team.reps[0], repId=rep_id, on=even)
     again = await client.run(
         "DecidePjpChange",
         {"input": {"id": proposed["change"]["id"], "approve": False}},
         token=team.manager,
     )
-    outsider = await client.run(
-        "BeatsOn", {"repId": rep_id, "on": "2026-11-30"}, token=team.outsider
-    )
+    outsider = await client.run("BeatsOn", {"repId": rep_id, "on": even}, token=team.outsider)
     beats = await _ok(client, "Beats", team.reps[0], first=5, outletsFirst=2)
 
     assert proposed["change"]["status"] == "PROPOSED"

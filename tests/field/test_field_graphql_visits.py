@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -155,6 +157,7 @@ async def test_managers_see_their_subtree_reps_and_pjp_history(
     await session.commit()
     manager_token, rep_token = token_for(manager, settings), token_for(mine, settings)
     rep_id = encode_global_id("Rep", rep.id)
+    start = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=7)
 
     reps = _data(await client.run("Reps", {"first": 10}, token=manager_token))
     own = _data(await client.run("MyRep", token=rep_token))
@@ -165,7 +168,7 @@ async def test_managers_see_their_subtree_reps_and_pjp_history(
             {
                 "input": {
                     "repId": rep_id,
-                    "effectiveFrom": "2026-12-01",
+                    "effectiveFrom": start.isoformat(),
                     "lines": [
                         {
                             "beatId": encode_global_id("Beat", beat.id),
@@ -192,7 +195,9 @@ async def test_managers_see_their_subtree_reps_and_pjp_history(
     )
     current = _data(
         await client.run(
-            "PjpLines", {"repId": rep_id, "first": 10, "validOn": "2026-12-02"}, token=manager_token
+            "PjpLines",
+            {"repId": rep_id, "first": 10, "validOn": (start + timedelta(days=1)).isoformat()},
+            token=manager_token,
         )
     )
 
@@ -204,8 +209,8 @@ async def test_managers_see_their_subtree_reps_and_pjp_history(
         (e["node"]["weekday"], e["node"]["validFrom"], e["node"]["validTo"])
         for e in history["edges"]
     ) == [
-        (2, "2026-01-01", "2026-11-30"),
-        (4, "2026-12-01", None),
+        (2, "2026-01-01", (start - timedelta(days=1)).isoformat()),
+        (4, start.isoformat(), None),
     ]
     assert [(e["node"]["frequency"], e["node"]["weekOfMonth"]) for e in current["edges"]] == [
         ("MONTHLY", 2)
