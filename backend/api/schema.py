@@ -14,6 +14,11 @@ from backend.api.http_status import RateLimitStatus
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
+from backend.field.graphql_goals import GoalNode
+from backend.field.graphql_mutations import FieldMutation
+from backend.field.graphql_orders import CapturedOrderNode
+from backend.field.graphql_queries import FieldQuery
+from backend.field.graphql_types import BeatNode, PjpChangeNode, RepNode, VisitNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
 from backend.jobs.graphql import JobNode
 from backend.kit.settings import GraphQLSettings
@@ -21,12 +26,29 @@ from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
 from backend.territories.graphql import TerritoryMutation, TerritoryNode, TerritoryQuery
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, TerritoryQuery, PartiesQuery, CatalogQuery))
+Query = merge_types(
+    "Query",
+    (NodeQuery, IdentityQuery, TerritoryQuery, PartiesQuery, CatalogQuery, FieldQuery),
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, TerritoryMutation, PartiesMutation, CatalogMutation)
+    "Mutation",
+    (IdentityMutation, TerritoryMutation, PartiesMutation, CatalogMutation, FieldMutation),
 )
 
-NODE_TYPES = [TerritoryNode, DistributorNode, RetailerNode, ProductNode, UserNode, JobNode]
+NODE_TYPES = [
+    TerritoryNode,
+    DistributorNode,
+    RetailerNode,
+    ProductNode,
+    UserNode,
+    RepNode,
+    BeatNode,
+    PjpChangeNode,
+    VisitNode,
+    GoalNode,
+    CapturedOrderNode,
+    JobNode,
+]
 
 
 def build_schema(

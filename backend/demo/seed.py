@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
+from backend.demo.field_history import seed_field_history
 from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
@@ -40,6 +41,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
     existing = await tenant_id_for_code(session, world.tenant.code)
     if existing is not None:
         await set_tenant(session, existing)
+        await seed_field_history(session, world, seed=seed)
         return SeedResult(tenant_id=existing, created=False, counts=await _counts(session))
     t = world.tenant
     tenant = await provision_tenant(
@@ -58,6 +60,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
     await _retailers(session, tenant.id, world, territory_ids, distributor_ids)
     await _products(session, tenant.id, world)
     await _users(session, tenant.id, world, territory_ids, distributor_ids)
+    await seed_field_history(session, world, seed=seed)
     await session.flush()
     return SeedResult(tenant_id=tenant.id, created=True, counts=await _counts(session))
 
