@@ -81,6 +81,8 @@ class EngineResult:
     wall_time_s: float
     solutions_seen: int = 0
     starts: list[list[int]] = field(default_factory=list)  # service start per stop
+    route_starts: list[int] = field(default_factory=list)  # cumul at each vehicle's start
+    break_starts: list[int | None] = field(default_factory=list)
 
 
 class RoutingEngine:
@@ -93,6 +95,7 @@ class RoutingEngine:
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._callbacks: list[int] = []
+        self._breaks: dict[int, pywrapcp.IntervalVar] = {}
         self._build()
 
     def _node(self, index: int) -> int:
@@ -170,8 +173,8 @@ class RoutingEngine:
         if spec.breaks is None:
             return
         solver = self.routing.solver()
-        visit = [int(spec.service[self._node(i)]) for i in range(self.routing.Size())]
-        visit += [0] * (self.routing.Size() + spec.n_vehicles - len(visit))
+        size = self.routing.Size() + spec.n_vehicles
+        visit = [int(spec.service[self._node(i)]) for i in range(size)]
         for vehicle, rest in enumerate(spec.breaks):
             if rest is None:
                 continue
@@ -179,6 +182,8 @@ class RoutingEngine:
                 rest.earliest, rest.latest, rest.duration, False, f"break {vehicle}"
             )
             self.time.SetBreakIntervalsOfVehicle([interval], vehicle, visit)
+            self.routing.AddIntervalToAssignment(interval)
+            self._breaks[vehicle] = interval
 
     def solve(
         self, config: SearchConfig, initial_routes: list[list[int]] | None = None
@@ -212,6 +217,14 @@ class RoutingEngine:
                 index = solution.Value(self.routing.NextVar(index))
             routes.append(route)
             starts.append(times)
+        route_starts = [
+            solution.Min(self.time.CumulVar(self.routing.Start(v)))
+            for v in range(self.spec.n_vehicles)
+        ]
+        break_starts: list[int | None] = [
+            solution.StartValue(self._breaks[v]) if v in self._breaks else None
+            for v in range(self.spec.n_vehicles)
+        ]
         return EngineResult(
             routes=routes,
             objective=solution.ObjectiveValue(),
@@ -219,4 +232,6 @@ class RoutingEngine:
             wall_time_s=self.routing.solver().WallTime() / 1000.0,
             solutions_seen=int(self.routing.solver().Solutions()),
             starts=starts,
+            route_starts=route_starts,
+            break_starts=break_starts,
         )
