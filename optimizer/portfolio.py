@@ -50,24 +50,69 @@ def permute_spec(spec: RoutingSpec, order: Sequence[int]) -> RoutingSpec:
     )
 
 
-def solve_seeded(spec: RoutingSpec, config: SearchConfig, seed: int) -> EngineResult | None:
-    """Solve the spec relabelled by a seed and map the routes back to original nodes."""
+def solve_seeded(
+    spec: RoutingSpec,
+    config: SearchConfig,
+    seed: int,
+    warm_start: list[list[int]] | None = None,
+) -> EngineResult | None:
+    """Solve the spec relabelled by a seed (optionally from routes) and map routes back."""
     order = seed_order(spec, seed)
-    result = RoutingEngine(permute_spec(spec, order)).solve(config)
+    position = {node: k for k, node in enumerate(order)}
+    initial = None if warm_start is None else [[position[n] for n in r] for r in warm_start]
+    result = RoutingEngine(permute_spec(spec, order)).solve(config, initial)
     if result is not None:
         result.routes = [[order[node] for node in route] for route in result.routes]
     return result
 
 
-def _solve_job(job: tuple[RoutingSpec, SearchConfig, int]) -> EngineResult | None:
-    return solve_seeded(*job)
+def ruin(routes: list[list[int]], seed: int) -> list[list[int]]:
+    """Remove a seeded random block of consecutive visits (up to a third of a route)."""
+    rng = random.Random(seed)
+    kept = [list(route) for route in routes]
+    candidates = [k for k, route in enumerate(kept) if route]
+    if not candidates:
+        return kept
+    route = kept[rng.choice(candidates)]
+    size = rng.randint(1, max(1, len(route) // 3))
+    start = rng.randrange(0, len(route) - size + 1)
+    del route[start : start + size]
+    return kept
+
+
+def solve_chain(
+    spec: RoutingSpec, config: SearchConfig, seeds: Sequence[int]
+) -> EngineResult | None:
+    """Split the time over seeds; each later run restarts from the best routes, partly ruined."""
+    segment = replace(config, time_limit_s=config.time_limit_s / len(seeds))
+    best: EngineResult | None = None
+    for seed in seeds:
+        start = None if best is None else ruin(best.routes, seed)
+        result = solve_seeded(spec, segment, seed, start)
+        if result is not None and (best is None or result.objective < best.objective):
+            best = result
+    return best
+
+
+def _solve_job(job: tuple[RoutingSpec, SearchConfig, list[int]]) -> EngineResult | None:
+    return solve_chain(*job)
 
 
 def solve_portfolio(
-    spec: RoutingSpec, config: SearchConfig, seeds: Sequence[int], workers: int
+    spec: RoutingSpec,
+    configs: Sequence[SearchConfig],
+    seed: int,
+    workers: int,
+    restarts: int = 1,
 ) -> tuple[EngineResult | None, list[EngineResult | None]]:
-    """Run one search per seed over ``workers`` processes; return the best and all results."""
-    jobs = [(spec, config, seed) for seed in seeds]
+    """Run one warm-started chain per config (own seeds) over ``workers`` processes.
+
+    Return the best result and every chain's result.
+    """
+    jobs = [
+        (spec, config, [seed + 17 * k + 1000 * r for r in range(restarts)])
+        for k, config in enumerate(configs)
+    ]
     if workers <= 1 or len(jobs) == 1:
         results = [_solve_job(job) for job in jobs]
     else:

@@ -1,12 +1,15 @@
 """Parsers against known instance totals, and the integer truncation convention."""
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from optimizer.bench import main as bench_main
 from optimizer.benchmark_model import optw_spec, truncated_matrix, vrptw_spec
 from optimizer.benchmarks import load_optw_bks, load_vrptw_bks, parse_solomon, parse_toptw
+from optimizer.feasibility import check_optw
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks"
 pytestmark = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
@@ -70,3 +73,38 @@ def test_bks_tables_load() -> None:
     assert optw[("pr01", 2)].value == 502
     solomon = load_vrptw_bks(DATA / "solomon")
     assert solomon["c101"].value == pytest.approx(828.94)
+
+
+def test_bench_runner_writes_checked_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.json"
+    bench_main(
+        [
+            "--suite",
+            "optw",
+            "--data",
+            str(DATA / "optw"),
+            "--instances",
+            "pr01",
+            "--routes",
+            "2",
+            "--time-limit",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    results = json.loads(out.read_text())
+    assert [sorted(r) for r in results] == [
+        ["instance", "objective", "routes", "routes_available", "time_s"]
+    ]
+    row = results[0]
+    assert (row["instance"], row["routes_available"]) == ("pr01", 2)
+    instance = parse_toptw(DATA / "optw" / "pr01.txt")
+    report = check_optw(instance, row["routes"], 2, 2)
+    assert report.feasible
+    assert row["objective"] == report.prize
+    assert "pr01" in capsys.readouterr().out
