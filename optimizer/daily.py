@@ -9,6 +9,8 @@ cost 1000 times more, so they are dropped only when they cannot fit, and then ex
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from optimizer.daily_types import (
@@ -95,13 +97,20 @@ def plan_route(
     time_limit_s: float = 1.0,
     seed: int = 0,
     solution_limit: int = DEFAULT_SOLUTION_LIMIT,
+    warm_start: Sequence[Sequence[str]] | None = None,
 ) -> RouteSolution:
-    """Plan the reps' day; deterministic for a seed unless the time cap is reached."""
+    """Plan the reps' day; deterministic for a seed unless the time cap is reached.
+
+    ``warm_start`` gives, per rep, stop ids in a usual order (e.g. the beat's): the
+    search starts from it when it is feasible, and from scratch otherwise.
+    """
     travel = np.asarray(problem.travel_s)
     reachable = [s for s in problem.stops if any(reachable_by(s, r, travel) for r in problem.reps)]
     unreachable = [s for s in problem.stops if s not in reachable]
     config = SearchConfig(time_limit_s=time_limit_s, solution_limit=solution_limit)
-    result = solve_seeded(build_spec(problem, reachable), config, seed) if reachable else None
+    start = None if warm_start is None else _warm_routes(reachable, warm_start)
+    spec = build_spec(problem, reachable)
+    result = solve_seeded(spec, config, seed, start) if reachable else None
     routes = _rep_routes(problem, reachable, result)
     served = {p.stop_id for route in routes for p in route.stops}
     dropped = [DroppedStop(s.stop_id, s.mandatory, DropReason.UNREACHABLE) for s in unreachable]
@@ -117,6 +126,11 @@ def plan_route(
         total_prize=sum(r.prize for r in routes),
         total_travel_s=sum(r.travel_s for r in routes),
     )
+
+
+def _warm_routes(stops: list[Stop], warm_start: Sequence[Sequence[str]]) -> list[list[int]]:
+    node_of = {s.stop_id: n for n, s in enumerate(stops)}
+    return [[node_of[i] for i in route if i in node_of] for route in warm_start]
 
 
 def _stats(result: EngineResult | None, time_limit_s: float, solution_limit: int) -> SolverStats:

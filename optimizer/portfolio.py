@@ -66,6 +66,9 @@ def solve_seeded(
     return result
 
 
+RUIN_FRACTION = 1 / 3  # of one route, removed as a block before a warm restart
+
+
 def ruin(routes: list[list[int]], seed: int) -> list[list[int]]:
     """Remove a seeded random block of consecutive visits (up to a third of a route)."""
     rng = random.Random(seed)
@@ -74,20 +77,23 @@ def ruin(routes: list[list[int]], seed: int) -> list[list[int]]:
     if not candidates:
         return kept
     route = kept[rng.choice(candidates)]
-    size = rng.randint(1, max(1, len(route) // 3))
+    size = rng.randint(1, max(1, int(len(route) * RUIN_FRACTION)))
     start = rng.randrange(0, len(route) - size + 1)
     del route[start : start + size]
     return kept
 
 
 def solve_chain(
-    spec: RoutingSpec, config: SearchConfig, seeds: Sequence[int]
+    spec: RoutingSpec, config: SearchConfig, seeds: Sequence[int], warm: bool = True
 ) -> EngineResult | None:
-    """Split the time over seeds; each later run restarts from the best routes, partly ruined."""
+    """Split the time over seeds; each later run restarts from the best routes, partly ruined.
+
+    With ``warm`` False every run starts afresh (a plain multi-start).
+    """
     segment = replace(config, time_limit_s=config.time_limit_s / len(seeds))
     best: EngineResult | None = None
     for seed in seeds:
-        start = None if best is None else ruin(best.routes, seed)
+        start = None if best is None or not warm else ruin(best.routes, seed)
         result = solve_seeded(spec, segment, seed, start)
         if result is not None and (best is None or result.objective < best.objective):
             best = result
@@ -100,19 +106,15 @@ def _solve_job(job: tuple[RoutingSpec, SearchConfig, list[int]]) -> EngineResult
 
 def solve_portfolio(
     spec: RoutingSpec,
-    configs: Sequence[SearchConfig],
-    seed: int,
+    chains: Sequence[tuple[SearchConfig, int]],
     workers: int,
     restarts: int = 1,
 ) -> tuple[EngineResult | None, list[EngineResult | None]]:
-    """Run one warm-started chain per config (own seeds) over ``workers`` processes.
+    """Run one warm-started chain per (config, seed) over ``workers`` processes.
 
     Return the best result and every chain's result.
     """
-    jobs = [
-        (spec, config, [seed + 17 * k + 1000 * r for r in range(restarts)])
-        for k, config in enumerate(configs)
-    ]
+    jobs = [(spec, config, [seed + 1000 * r for r in range(restarts)]) for config, seed in chains]
     if workers <= 1 or len(jobs) == 1:
         results = [_solve_job(job) for job in jobs]
     else:

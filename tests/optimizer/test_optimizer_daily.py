@@ -145,3 +145,14 @@ def test_checker_catches_broken_plans() -> None:
     found = check_plan(rested, overlap)
     assert any("break overlaps" in p for p in found)
     assert any("at most 1" in p for p in found)
+
+
+def test_warm_start_from_the_usual_order_feasible_or_not() -> None:
+    problem = line_problem([stop("a", 1), stop("b", 2), stop("c", 3)])
+    usual = plan_route(problem, time_limit_s=1, seed=1, warm_start=[["c", "b", "a"]])
+    assert check_plan(problem, usual) == []
+    assert usual.total_prize == 30
+    tight = replace(problem, reps=(replace(problem.reps[0], max_stops=1),))
+    impossible = plan_route(tight, time_limit_s=1, seed=1, warm_start=[["a", "b", "c"]])
+    assert check_plan(tight, impossible) == []
+    assert len(impossible.routes[0].stops) == 1
