@@ -70,11 +70,18 @@ def build_spec(problem: RouteProblem, stops: list[Stop]) -> RoutingSpec:
         starts=[n_stops + k for k in range(len(reps))],
         ends=[n_stops + len(reps) + k for k in range(len(reps))],
         shifts=[(r.shift.open_s, r.shift.close_s) for r in reps],
-        max_stops=[r.max_stops if r.max_stops is not None else n_stops for r in reps],
+        max_stops=_max_stops(reps, n_stops),
         breaks=[_vehicle_break(r) for r in reps],
     )
     _check_no_overflow(spec)
     return spec
+
+
+def _max_stops(reps: Sequence[Rep], n_stops: int) -> list[int] | None:
+    # No counting dimension unless a rep has a cap: every dimension slows the search.
+    if all(r.max_stops is None for r in reps):
+        return None
+    return [r.max_stops if r.max_stops is not None else n_stops for r in reps]
 
 
 def _vehicle_break(rep: Rep) -> VehicleBreak | None:
