@@ -1,0 +1,231 @@
+"""Benchmark runner: ``python -m optimizer.bench --suite {optw,solomon,homberger} ...``.
+
+Every solution is re-checked by ``optimizer.feasibility`` (independent of the solver)
+before it is printed or written; an infeasible one is reported as such, never hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from optimizer.benchmark_model import optw_spec, vrptw_spec
+from optimizer.benchmarks import (
+    BenchmarkInstance,
+    BksRow,
+    load_optw_bks,
+    load_vrptw_bks,
+    optw_distance_decimals,
+    parse_solomon,
+    parse_toptw,
+)
+from optimizer.feasibility import CheckReport, check_optw, check_vrptw
+from optimizer.portfolio import solve_portfolio
+from optimizer.search import SearchConfig
+
+OPTW_TYPE1 = [f"c10{i}" for i in range(1, 10)]
+OPTW_TYPE1 += [f"r1{i:02d}" for i in range(1, 13)] + [f"rc10{i}" for i in range(1, 9)]
+
+
+@dataclass
+class BenchRow:
+    """One solved instance, as written to results.json plus what the table needs."""
+
+    instance: str
+    routes_available: int
+    objective: float
+    routes: list[list[int]]
+    time_s: float
+    bks: float | None
+    feasible: bool
+    violations: list[str]
+
+    def gap(self, maximise: bool) -> float | None:
+        """Return the relative gap to the BKS, positive when worse."""
+        if self.bks is None or not self.feasible:
+            return None
+        raw = (self.bks - self.objective) if maximise else (self.objective - self.bks)
+        return raw / self.bks
+
+
+def default_workers() -> int:
+    """Return the portfolio width: one process per core, at most 2."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def solve_instance(
+    instance: BenchmarkInstance, routes: int, time_limit: float, seed: int, workers: int
+) -> tuple[list[list[int]], float]:
+    """Solve one instance with a seed portfolio; return customer-id routes and wall time."""
+    started = time.perf_counter()
+    if instance.kind == "optw":
+        spec, _ = optw_spec(instance, routes)
+    else:
+        spec = vrptw_spec(instance)
+    # Leave room for process start-up and model building inside the per-instance budget.
+    budget = max(0.2, time_limit - 0.4)
+    chains = benchmark_chains(instance, budget, seed, max(1, workers))
+    best, _ = solve_portfolio(spec, chains, workers, restarts=RESTARTS[instance.kind])
+    elapsed = time.perf_counter() - started
+    if best is None:
+        return [], elapsed
+    return [route for route in best.routes if route], elapsed
+
+
+def benchmark_chains(
+    instance: BenchmarkInstance, budget: float, seed: int, workers: int
+) -> list[tuple[SearchConfig, int]]:
+    """Return the portfolio: (search configuration, seed) per chain, sharing the cores.
+
+    OPTW: LOCAL_CHEAPEST_INSERTION wins on wide windows, PATH_CHEAPEST_ARC on tight ones
+    (rc101, rc102, rc106), and both are seed-sensitive, so 2 seeds x 2 first solutions.
+    """
+    if instance.kind == "optw":
+        firsts = ["LOCAL_CHEAPEST_INSERTION", "PATH_CHEAPEST_ARC"]
+        plan = [(first, seed + k) for k in range(2) for first in firsts]
+    else:
+        # Tight Solomon windows defeat PATH_CHEAPEST_ARC (no first solution on R101 in 10 s).
+        # Routing-heavy: OR-Tools' full operator set beats the lean orienteering one here.
+        config = SearchConfig(
+            time_limit_s=budget, first_solution="PARALLEL_CHEAPEST_INSERTION", only_operators=None
+        )
+        return [(config, seed + k) for k in range(workers)]
+    share = budget * workers / len(plan)
+    return [(SearchConfig(time_limit_s=share, first_solution=f), s) for f, s in plan]
+
+
+RESTARTS = {"optw": 3, "vrptw": 1}
+
+
+def check(instance: BenchmarkInstance, routes: list[list[int]], available: int) -> CheckReport:
+    """Check a solution with the independent checker for its kind."""
+    if instance.kind == "optw":
+        return check_optw(instance, routes, available, optw_distance_decimals(instance))
+    return check_vrptw(instance, routes, available)
+
+
+def _instances(suite: str, data: Path, names: Sequence[str] | None) -> list[Path]:
+    if names:
+        files = {p.stem.lower(): p for p in data.glob("*.txt")}
+        return [files[n.lower()] for n in names]
+    if suite == "optw":
+        return [data / f"{name}.txt" for name in OPTW_TYPE1]
+    return sorted(data.glob("*.txt"), key=lambda p: p.stem.lower())
+
+
+def run_suite(args: argparse.Namespace) -> list[BenchRow]:
+    """Solve, check and collect every instance of the requested suite."""
+    data = Path(args.data)
+    optw_bks = load_optw_bks(data) if args.suite == "optw" else {}
+    vrptw_bks = load_vrptw_bks(data) if args.suite != "optw" else {}
+    rows: list[BenchRow] = []
+    for path in _instances(args.suite, data, args.instances):
+        instance = parse_toptw(path) if args.suite == "optw" else parse_solomon(path)
+        available = args.routes if args.suite == "optw" else (args.routes or instance.vehicles)
+        routes, elapsed = solve_instance(
+            instance, available, args.time_limit, args.seed, args.workers
+        )
+        report = check(instance, routes, available)
+        bks: BksRow | None
+        bks = optw_bks.get((instance.name, available)) if args.suite == "optw" else None
+        if args.suite != "optw":
+            bks = vrptw_bks.get(instance.name)
+        objective = float(report.prize) if args.suite == "optw" else round(report.distance, 2)
+        rows.append(
+            BenchRow(
+                instance.name,
+                available,
+                objective,
+                routes,
+                round(elapsed, 2),
+                bks.value if bks else None,
+                report.feasible,
+                report.violations,
+            )
+        )
+        print_row(rows[-1], args.suite == "optw")
+    return rows
+
+
+def print_row(row: BenchRow, maximise: bool) -> None:
+    """Print one line of the results table."""
+    gap = row.gap(maximise)
+    gap_text = "-" if gap is None else f"{100 * gap:6.2f}%"
+    bks = "-" if row.bks is None else f"{row.bks:.2f}"
+    status = "" if row.feasible else "  INFEASIBLE: " + "; ".join(row.violations[:2])
+    print(
+        f"{row.instance:8} m={row.routes_available:<2} {row.objective:10.2f} {bks:>10} "
+        f"{gap_text:>8} {row.time_s:6.1f}s{status}",
+        flush=True,
+    )
+
+
+def family(name: str) -> str:
+    """Return the family of an instance name (c1, r1, rc2, pr, c1_2...)."""
+    if name.startswith("pr"):
+        return "pr"
+    stem = name.split("_")[0] if "_" in name else name.rstrip("0123456789")
+    digit = name[len(stem)] if "_" not in name else name.split("_")[1]
+    return f"{stem}{digit}"
+
+
+def print_summary(rows: list[BenchRow], maximise: bool) -> None:
+    """Print mean and worst gap per family and overall."""
+    groups: dict[str, list[float]] = {}
+    for row in rows:
+        gap = row.gap(maximise)
+        if gap is not None:
+            groups.setdefault(family(row.instance), []).append(gap)
+            groups.setdefault("all", []).append(gap)
+    infeasible = sum(not row.feasible for row in rows)
+    for name, gaps in groups.items():
+        print(
+            f"{name:6} n={len(gaps):3}  mean gap {100 * statistics.mean(gaps):6.2f}%  "
+            f"worst {100 * max(gaps):6.2f}%"
+        )
+    print(f"infeasible or unsolved: {infeasible} of {len(rows)}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run a benchmark suite and write results.json."""
+    parser = argparse.ArgumentParser(prog="python -m optimizer.bench")
+    parser.add_argument("--suite", choices=["optw", "solomon", "homberger"], required=True)
+    parser.add_argument("--data", required=True, help="e.g. ../shared/benchmarks/optw")
+    parser.add_argument("--instances", type=lambda s: [n for n in s.split(",") if n])
+    parser.add_argument("--routes", type=int, help="routes (m) for optw; fleet for VRPTW")
+    parser.add_argument("--time-limit", type=float, required=True, help="seconds per instance")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="portfolio processes (default: min(2, cores))",
+    )
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    if args.suite == "optw" and args.routes is None:
+        args.routes = 1
+    print(f"{'instance':8} {'m':4} {'objective':>10} {'BKS':>10} {'gap':>8} {'time':>7}")
+    rows = run_suite(args)
+    print_summary(rows, args.suite == "optw")
+    payload = [
+        {
+            "instance": r.instance,
+            "routes_available": r.routes_available,
+            "objective": r.objective,
+            "routes": r.routes,
+            "time_s": r.time_s,
+        }
+        for r in rows
+    ]
+    Path(args.out).write_text(json.dumps(payload, indent=1))
+
+
+if __name__ == "__main__":
+    main()
