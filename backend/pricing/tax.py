@@ -60,7 +60,10 @@ class LineTax:
     @property
     def rate_label(self) -> str:
         """The rates as one label, e.g. 'PPN 12%' or 'CGST 9% + SGST 9%'."""
-        return " + ".join(f"{c.name} {c.rate * 100:g}%" for c in self.components) or "EXEMPT"
+        return (
+            " + ".join(f"{c.name} {(c.rate * 100).normalize():f}%" for c in self.components)
+            or "EXEMPT"
+        )
 
 
 def _component(name: str, rate: Decimal, base: Decimal) -> TaxComponent:
