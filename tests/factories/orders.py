@@ -111,3 +111,48 @@ async def make_order(
         submit=submit,
     )
     return await place_order(session, principal=world.admin, draft=draft, idempotency_key=None)
+
+
+# Children before parents; self-referencing tables go in one statement.
+TENANT_TABLES_CHILD_FIRST = (
+    "payment_allocation",
+    "billing_line",
+    "stock_movement",
+    "distributor_stock",
+    "journal_entry",
+    "journal",
+    "ledger_account",
+    "billing_document",
+    "payment",
+    "order_transition",
+    "primary_order_line",
+    "primary_order",
+    "document_series",
+    "price_list_item",
+    "primary_settings",
+    "idempotency_key",
+    "app_user",
+    "retailer",
+    "distributor",
+    "product",
+    "territory",
+)
+
+
+async def drop_tenant(owner_url: str, tenant_id: uuid.UUID) -> None:
+    """Delete everything of a committed test tenant (as the owner: ledger rows are append-only)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from backend.kit.db import set_tenant
+
+    engine = create_async_engine(owner_url, poolclass=NullPool)
+    async with engine.begin() as conn, AsyncSession(bind=conn) as session:
+        await set_tenant(session, tenant_id)
+        for table in TENANT_TABLES_CHILD_FIRST:
+            await session.execute(
+                text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": tenant_id}
+            )
+        await session.execute(text("DELETE FROM tenant WHERE id = :t"), {"t": tenant_id})
+    await engine.dispose()
