@@ -11,19 +11,50 @@ from strawberry.tools import merge_types
 
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
+from backend.billing.graphql import BillingMutation, BillingQuery
+from backend.billing.graphql_types import BillingDocumentNode
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
 from backend.kit.settings import GraphQLSettings
+from backend.orders.graphql import OrdersMutation, OrdersQuery
+from backend.orders.graphql_types import PrimaryOrderNode
 from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
 from backend.territories.graphql import TerritoryMutation, TerritoryNode, TerritoryQuery
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, TerritoryQuery, PartiesQuery, CatalogQuery))
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        IdentityQuery,
+        TerritoryQuery,
+        PartiesQuery,
+        CatalogQuery,
+        OrdersQuery,
+        BillingQuery,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, TerritoryMutation, PartiesMutation, CatalogMutation)
+    "Mutation",
+    (
+        IdentityMutation,
+        TerritoryMutation,
+        PartiesMutation,
+        CatalogMutation,
+        OrdersMutation,
+        BillingMutation,
+    ),
 )
 
-NODE_TYPES = [TerritoryNode, DistributorNode, RetailerNode, ProductNode, UserNode]
+NODE_TYPES = [
+    TerritoryNode,
+    DistributorNode,
+    RetailerNode,
+    ProductNode,
+    UserNode,
+    PrimaryOrderNode,
+    BillingDocumentNode,
+]
 
 
 def build_schema(

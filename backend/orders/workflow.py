@@ -8,6 +8,7 @@ pass the check again to move on.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.principal import Principal
 from backend.identity.models import Role
 from backend.kit.errors import NotFound, ValidationFailed
+from backend.kit.idempotency import run_once
 from backend.orders.credit import credit_figures, credit_problem
 from backend.orders.errors import InvalidTransition
 from backend.orders.models import CreditAction, OrderStatus, OrderTransition, PrimaryOrder
@@ -199,3 +201,29 @@ async def reopen_order(
 
 def _day(today: date | None) -> date:
     return today or date.today()
+
+
+async def transition_once(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    key: str | None,
+    operation: str,
+    payload: dict[str, Any],
+    work: Callable[[], Awaitable[PrimaryOrder]],
+) -> PrimaryOrder:
+    """Run a transition at most once per idempotency key; a retry returns the order as it is."""
+
+    async def create() -> uuid.UUID:
+        return (await work()).id
+
+    order_id, _ = await run_once(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=key,
+        operation=operation,
+        payload=payload,
+        create=create,
+    )
+    return await load_order(session, principal, order_id)
