@@ -2,6 +2,7 @@
 
 from backend.billing.models import BillingDocument, BillingLine, Payment, PaymentAllocation
 from backend.catalog.models import Product
+from backend.claims.models import Claim, ClaimLine
 from backend.identity.models import Tenant, User
 from backend.inventory.models import DistributorStock, StockMovement
 from backend.kit.db import Base
@@ -17,6 +18,8 @@ metadata = Base.metadata
 __all__ = [
     "BillingDocument",
     "BillingLine",
+    "Claim",
+    "ClaimLine",
     "Distributor",
     "DistributorStock",
     "DocumentSeries",

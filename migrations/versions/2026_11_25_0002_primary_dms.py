@@ -29,6 +29,8 @@ TENANT_TABLES = (
     "stock_movement",
     "billing_line",
     "payment_allocation",
+    "claim",
+    "claim_line",
 )
 APPEND_ONLY_TABLES = ("journal", "journal_entry", "stock_movement", "order_transition")
 
@@ -884,6 +886,155 @@ def upgrade() -> None:
         ["tenant_id", "payment_id"],
         unique=False,
     )
+    op.create_table(
+        "claim",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("reference", sa.String(length=40), nullable=False),
+        sa.Column("distributor_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "claim_type",
+            sa.Enum(
+                "DAMAGE",
+                "EXPIRY",
+                "SHORT_SUPPLY",
+                "PRICE_DIFFERENCE",
+                "SCHEME_REIMBURSEMENT",
+                name="claim_type",
+                native_enum=False,
+                create_constraint=True,
+                length=24,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "SUBMITTED",
+                "UNDER_REVIEW",
+                "APPROVED",
+                "PARTLY_APPROVED",
+                "REJECTED",
+                "SETTLED",
+                name="claim_status",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("submitted_on", sa.Date(), nullable=False),
+        sa.Column("decided_on", sa.Date(), nullable=True),
+        sa.Column("settled_on", sa.Date(), nullable=True),
+        sa.Column("decision_reason", sa.String(length=400), nullable=True),
+        sa.Column("evidence", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("claimed_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("approved_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("created_by", sa.Uuid(), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.CheckConstraint(
+            "approved_amount <= claimed_amount", name=op.f("ck_claim_approved_within_claimed")
+        ),
+        sa.CheckConstraint(
+            "claimed_amount >= 0 AND approved_amount >= 0", name=op.f("ck_claim_amounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "distributor_id"],
+            ["distributor.tenant_id", "distributor.id"],
+            name=op.f("fk_claim_tenant_id_distributor_id_distributor"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_claim_tenant_id_tenant"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim")),
+        sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_claim_tenant_id_id")),
+        sa.UniqueConstraint("tenant_id", "reference", name=op.f("uq_claim_tenant_id_reference")),
+    )
+    op.create_index(
+        op.f("ix_claim_tenant_id_distributor_id_status"),
+        "claim",
+        ["tenant_id", "distributor_id", "status"],
+        unique=False,
+    )
+    op.create_table(
+        "claim_line",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("claim_id", sa.Uuid(), nullable=False),
+        sa.Column("invoice_id", sa.Uuid(), nullable=False),
+        sa.Column("billing_line_id", sa.Uuid(), nullable=False),
+        sa.Column("product_id", sa.Uuid(), nullable=False),
+        sa.Column("batch", sa.String(length=40), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_amount", sa.Numeric(precision=18, scale=2), nullable=False),
+        sa.Column("approved_quantity", sa.Integer(), nullable=False),
+        sa.Column("credit_note_id", sa.Uuid(), nullable=True),
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.CheckConstraint(
+            "approved_quantity >= 0 AND approved_quantity <= quantity",
+            name=op.f("ck_claim_line_approved_within"),
+        ),
+        sa.CheckConstraint("quantity > 0 AND unit_amount > 0", name=op.f("ck_claim_line_positive")),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "billing_line_id"],
+            ["billing_line.tenant_id", "billing_line.id"],
+            name=op.f("fk_claim_line_tenant_id_billing_line_id_billing_line"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "claim_id"],
+            ["claim.tenant_id", "claim.id"],
+            name=op.f("fk_claim_line_tenant_id_claim_id_claim"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "credit_note_id"],
+            ["billing_document.tenant_id", "billing_document.id"],
+            name=op.f("fk_claim_line_tenant_id_credit_note_id_billing_document"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "invoice_id"],
+            ["billing_document.tenant_id", "billing_document.id"],
+            name=op.f("fk_claim_line_tenant_id_invoice_id_billing_document"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenant.id"],
+            name=op.f("fk_claim_line_tenant_id_tenant"),
+            ondelete="RESTRICT",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_line")),
+        sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_claim_line_tenant_id_id")),
+    )
+    op.create_index(
+        op.f("ix_claim_line_tenant_id_billing_line_id"),
+        "claim_line",
+        ["tenant_id", "billing_line_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_claim_line_tenant_id_claim_id"),
+        "claim_line",
+        ["tenant_id", "claim_id"],
+        unique=False,
+    )
     # ### end Alembic commands ###
     _enable_row_level_security()
     _install_ledger_rules()
@@ -922,6 +1073,11 @@ def downgrade() -> None:
         for statement in rls.drop_policy(table):
             op.execute(statement)
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f("ix_claim_line_tenant_id_claim_id"), table_name="claim_line")
+    op.drop_index(op.f("ix_claim_line_tenant_id_billing_line_id"), table_name="claim_line")
+    op.drop_table("claim_line")
+    op.drop_index(op.f("ix_claim_tenant_id_distributor_id_status"), table_name="claim")
+    op.drop_table("claim")
     op.drop_index(
         op.f("ix_payment_allocation_tenant_id_payment_id"), table_name="payment_allocation"
     )
