@@ -9,11 +9,13 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from backend.analytics.graphql import AnalyticsQuery
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.billing.graphql import BillingMutation, BillingQuery
 from backend.billing.graphql_types import BillingDocumentNode
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
+from backend.claims.graphql import ClaimNode, ClaimsMutation, ClaimsQuery
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
 from backend.kit.settings import GraphQLSettings
 from backend.orders.graphql import OrdersMutation, OrdersQuery
@@ -32,6 +34,8 @@ Query = merge_types(
         CatalogQuery,
         OrdersQuery,
         BillingQuery,
+        ClaimsQuery,
+        AnalyticsQuery,
     ),
 )
 Mutation = merge_types(
@@ -43,6 +47,7 @@ Mutation = merge_types(
         CatalogMutation,
         OrdersMutation,
         BillingMutation,
+        ClaimsMutation,
     ),
 )
 
@@ -54,6 +59,7 @@ NODE_TYPES = [
     UserNode,
     PrimaryOrderNode,
     BillingDocumentNode,
+    ClaimNode,
 ]
 
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
@@ -297,3 +298,32 @@ async def claim_ageing(session: AsyncSession, *, principal: Principal, as_of: da
     for (submitted_on,) in (await session.execute(stmt)).all():
         buckets[ageing_bucket((as_of - submitted_on).days)] += 1
     return buckets
+
+
+def claims_query(principal: Principal, *, distributor_id: uuid.UUID | None) -> Select[Any]:
+    """Visible claims, optionally of one distributor."""
+    stmt = select(Claim).where(
+        Claim.distributor_id.in_(visible_distributors(principal).scalar_subquery())
+    )
+    if distributor_id is not None:
+        stmt = stmt.where(Claim.distributor_id == distributor_id)
+    return stmt
+
+
+async def claims_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[Claim]:
+    """Visible claims with these ids."""
+    stmt = claims_query(principal, distributor_id=None).where(Claim.id.in_(ids))
+    return (await session.execute(stmt)).scalars().all()
+
+
+async def claim_lines_of(
+    session: AsyncSession, claim_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ClaimLine]]:
+    """Lines of these claims, by claim."""
+    stmt = select(ClaimLine).where(ClaimLine.claim_id.in_(claim_ids)).order_by(ClaimLine.id)
+    grouped: dict[uuid.UUID, list[ClaimLine]] = {i: [] for i in claim_ids}
+    for line in (await session.execute(stmt)).scalars():
+        grouped[line.claim_id].append(line)
+    return grouped
