@@ -1,4 +1,4 @@
-"""Random orders, invoices, payments, credit notes, bounces and retried requests; after every
+"""Random orders, invoices, payments, credit notes, claims, bounces and retried requests; after every
 step the ledger balances, replays to its cached balances, posts nothing twice, receivables
 match open documents, and stock equals its movements."""
 
@@ -23,7 +23,15 @@ from backend.billing.invoicing import invoice_order
 from backend.billing.models import BillingLine, DocumentKind, NoteReason, PaymentMethod
 from backend.billing.notes import NoteDraft, NoteLine, issue_note
 from backend.billing.payments import PaymentDraft, bounce_cheque, record_payment
-from backend.kit.errors import JalurError
+from backend.claims.models import ClaimLine, ClaimType
+from backend.claims.service import (
+    ClaimDraft,
+    ClaimLineDraft,
+    decide_claim,
+    settle_claim,
+    submit_claim,
+)
+from backend.kit.errors import JalurError, NotFound
 from backend.ledger.models import JournalEntry
 from backend.orders.placing import LineDraft, OrderDraft, place_order
 from backend.orders.workflow import approve_order, cancel_order
@@ -221,6 +229,48 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
                 self.session, principal=self.admin, draft=draft, idempotency_key=None
             )
         )
+
+    @rule(invoice=invoices, qty=st.integers(1, 8), approve=st.integers(0, 8))
+    def claim(self, invoice: uuid.UUID, qty: int, approve: int) -> None:
+        async def work() -> None:
+            line = (
+                (
+                    await self.session.execute(
+                        select(BillingLine)
+                        .where(BillingLine.document_id == invoice)
+                        .order_by(BillingLine.id)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if line is None:
+                raise NotFound("no invoice line")
+            draft = ClaimDraft(
+                self.distributor_id,
+                ClaimType.DAMAGE,
+                self.day,
+                [ClaimLineDraft(line.id, "B1", qty, Decimal("900.00"))],
+            )
+            claim = await submit_claim(
+                self.session, principal=self.admin, draft=draft, idempotency_key=None
+            )
+            claim_line = (
+                await self.session.execute(select(ClaimLine).where(ClaimLine.claim_id == claim.id))
+            ).scalar_one()
+            await decide_claim(
+                self.session,
+                principal=self.admin,
+                claim_id=claim.id,
+                approved={claim_line.id: min(approve, qty)},
+                decided_on=self.day,
+                reason="checked",
+            )
+            await settle_claim(
+                self.session, principal=self.admin, claim_id=claim.id, series="CL", on=self.day
+            )
+
+        self.attempt(work)
 
     @rule(invoice=invoices)
     def deliver(self, invoice: uuid.UUID) -> None:
