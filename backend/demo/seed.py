@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
+from backend.demo.primary_history import seed_primary_history
 from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
@@ -59,6 +60,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
     await _products(session, tenant.id, world)
     await _users(session, tenant.id, world, territory_ids, distributor_ids)
     await session.flush()
+    await seed_primary_history(session, tenant.id, world, seed=seed)
     return SeedResult(tenant_id=tenant.id, created=True, counts=await _counts(session))
 
 
