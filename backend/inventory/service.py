@@ -100,3 +100,47 @@ async def stock_of(session: AsyncSession, key: StockKey) -> int:
         )
     )
     return int(value or 0)
+
+
+async def adjust_stock(
+    session: AsyncSession, *, tenant_id: uuid.UUID, key: StockKey, quantity: int, reason: str
+) -> int:
+    """Correct a batch's stock (count difference, breakage) with a stated reason."""
+    if not reason.strip():
+        raise ValidationFailed("an adjustment needs a reason", field="input.reason")
+    return await move_stock(
+        session,
+        tenant_id=tenant_id,
+        key=key,
+        kind=MovementKind.ADJUSTMENT,
+        quantity=quantity,
+        reason=reason,
+    )
+
+
+async def transfer_stock(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    source: StockKey,
+    target: StockKey,
+    quantity: int,
+    reason: str,
+) -> None:
+    """Move units of a batch from one distributor to another: both movements or neither."""
+    if quantity <= 0 or source.product_id != target.product_id:
+        raise ValidationFailed("transfer a positive quantity of one SKU", field="input.quantity")
+    transfer_id = uuid.uuid4()
+    # Lock the two rows in key order so crossing transfers cannot deadlock.
+    first, second = sorted([(source, -quantity), (target, quantity)], key=lambda m: str(m[0]))
+    for key, signed in (first, second):
+        kind = MovementKind.TRANSFER_OUT if signed < 0 else MovementKind.TRANSFER_IN
+        await move_stock(
+            session,
+            tenant_id=tenant_id,
+            key=key,
+            kind=kind,
+            quantity=signed,
+            reason=reason,
+            source_id=transfer_id,
+        )
