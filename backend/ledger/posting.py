@@ -76,6 +76,27 @@ async def account_id(
     return (await session.execute(stmt)).scalar_one()
 
 
+async def account_ids(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    wanted: list[tuple[AccountKind, uuid.UUID | None]],
+    currency: str,
+) -> dict[tuple[AccountKind, uuid.UUID | None], uuid.UUID]:
+    """Ids of several accounts in one query, creating the missing ones."""
+    keys = {account_key(kind, party): (kind, party) for kind, party in wanted}
+    stmt = select(LedgerAccount.key, LedgerAccount.id).where(
+        LedgerAccount.tenant_id == tenant_id, LedgerAccount.key.in_(list(keys))
+    )
+    found = {key: acc for key, acc in (await session.execute(stmt)).all()}
+    for key in sorted(set(keys) - set(found)):
+        kind, party = keys[key]
+        found[key] = await account_id(
+            session, tenant_id=tenant_id, kind=kind, party_id=party, currency=currency
+        )
+    return {keys[key]: acc for key, acc in found.items()}
+
+
 def net_legs(legs: Sequence[Leg]) -> dict[tuple[AccountKind, uuid.UUID | None], Decimal]:
     """Merge legs on the same account, drop those that cancel, and check the rest balance."""
     merged: dict[tuple[AccountKind, uuid.UUID | None], Decimal] = defaultdict(Decimal)
@@ -123,13 +144,8 @@ async def post(
     )
     if inserted.first() is None:
         raise AlreadyPosted(f"{source.type} {source.id} is already posted ({source.purpose})")
-    accounts = []
-    for (kind, party), amount in amounts.items():
-        acc = await account_id(
-            session, tenant_id=tenant_id, kind=kind, party_id=party, currency=currency
-        )
-        accounts.append((acc, amount))
-    accounts.sort()
+    ids = await account_ids(session, tenant_id=tenant_id, wanted=list(amounts), currency=currency)
+    accounts = sorted((ids[key], amount) for key, amount in amounts.items())
     rows = [
         {
             "id": uuid.uuid4(),
