@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from backend.auth.principal import Principal
 from backend.catalog.models import Product, TaxClass
 from backend.identity.models import Role, Tenant
-from backend.kit.db import new_id
+from backend.kit.db import new_id, set_tenant
 from backend.orders.models import CreditAction, PrimaryOrder, PrimarySettings
 from backend.orders.placing import LineDraft, OrderDraft, place_order
 from backend.parties.models import Distributor
@@ -141,12 +143,6 @@ TENANT_TABLES_CHILD_FIRST = (
 
 async def drop_tenant(owner_url: str, tenant_id: uuid.UUID) -> None:
     """Delete everything of a committed test tenant (as the owner: ledger rows are append-only)."""
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
-
-    from backend.kit.db import set_tenant
-
     engine = create_async_engine(owner_url, poolclass=NullPool)
     async with engine.begin() as conn, AsyncSession(bind=conn) as session:
         await set_tenant(session, tenant_id)
