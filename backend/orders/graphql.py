@@ -57,9 +57,6 @@ class OrderActionInput:
     override_credit: bool = strawberry.field(
         default=False, description="Approve past a failed credit check (ADMIN, with a reason)."
     )
-    today: date | None = strawberry.field(
-        default=None, description="Business date of the decision (default: today)."
-    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
 
 
@@ -162,7 +159,9 @@ class OrdersQuery:
 
 @strawberry.type
 class OrdersMutation:
-    @strawberry.mutation(description="Place a primary order at today's prices (and submit it).")
+    @strawberry.mutation(
+        description="Place a primary order at the prices of its date (and submit it)."
+    )
     async def place_primary_order(
         self, info: strawberry.Info[Context, None], input: PlacePrimaryOrderInput
     ) -> PrimaryOrderPayload:
@@ -192,7 +191,6 @@ class OrdersMutation:
                 principal=p,
                 order_id=_order_id(input),
                 reason=input.reason,
-                today=input.today,
             ),
         )
 
@@ -210,7 +208,6 @@ class OrdersMutation:
                 order_id=_order_id(input),
                 reason=input.reason,
                 override_credit=input.override_credit,
-                today=input.today,
             ),
         )
 

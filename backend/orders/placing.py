@@ -60,6 +60,11 @@ async def place_order(
     principal.require(Role.ADMIN, Role.MANAGER, Role.DISTRIBUTOR)
     if principal.role is Role.DISTRIBUTOR and principal.distributor_id != draft.distributor_id:
         raise PermissionDenied("a distributor orders only for itself", field="input.distributorId")
+    if principal.role is not Role.ADMIN and draft.order_date != date.today():
+        # Prices follow the order date: only HQ may place an order on another day.
+        raise PermissionDenied(
+            "only HQ may date an order other than today", field="input.orderDate"
+        )
 
     async def create() -> uuid.UUID:
         order = await _create(session, principal, draft)

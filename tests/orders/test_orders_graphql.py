@@ -44,7 +44,7 @@ async def test_order_to_statement_over_graphql(
     approved = (
         await client.run(
             "ApprovePrimaryOrder",
-            {"input": {"orderId": order["id"], "today": "2026-11-02"}},
+            {"input": {"orderId": order["id"]}},
             token=token,
         )
     )["data"]["approvePrimaryOrder"]
