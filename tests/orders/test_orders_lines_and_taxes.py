@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.billing.invoicing import invoice_order
 from backend.billing.models import BillingLine
 from backend.catalog.models import TaxClass
+from backend.identity.models import Role
 from backend.kit.errors import JalurError
 from backend.orders.models import PrimarySettings
 from backend.orders.placing import LineDraft, OrderDraft, place_order
 from backend.orders.repository import lines_of
 from backend.orders.workflow import approve_order
+from tests.factories.identity import make_user, principal_of
 from tests.factories.orders import ORDER_DAY, make_primary_world
 
 D = Decimal
@@ -84,3 +87,27 @@ async def test_gst_follows_the_place_of_supply(
     ).scalars()
     assert [ln.tax_label for ln in lines] == labels
     assert (invoice.tax, invoice.number) == (D("540.00"), "GST/2627/00001")
+
+
+async def test_a_distributor_orders_for_itself_and_only_today(session: AsyncSession) -> None:
+    world = await make_primary_world(session)
+    user = await make_user(
+        session, world.tenant, role=Role.DISTRIBUTOR, distributor_id=world.distributor.id
+    )
+    distributor = principal_of(user)
+    line = [LineDraft(world.products[0].id, 1)]
+    with pytest.raises(JalurError) as refused:
+        await place_order(
+            session,
+            principal=distributor,
+            idempotency_key=None,
+            draft=OrderDraft(world.distributor.id, line, ORDER_DAY),
+        )
+    assert (refused.value.code, refused.value.field) == ("FORBIDDEN", "input.orderDate")
+    order = await place_order(
+        session,
+        principal=distributor,
+        idempotency_key=None,
+        draft=OrderDraft(world.distributor.id, line, date.today(), submit=True),
+    )
+    assert order.created_by == user.id
