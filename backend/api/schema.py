@@ -22,6 +22,7 @@ from backend.orders.graphql import OrdersMutation, OrdersQuery
 from backend.orders.graphql_types import PrimaryOrderNode
 from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
+from backend.pricing.graphql import PricingMutation
 from backend.territories.graphql import TerritoryMutation, TerritoryNode, TerritoryQuery
 
 Query = merge_types(
@@ -48,6 +49,7 @@ Mutation = merge_types(
         OrdersMutation,
         BillingMutation,
         ClaimsMutation,
+        PricingMutation,
     ),
 )
 
