@@ -8,12 +8,16 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from backend.analytics.graphql import AnalyticsQuery
 from backend.api.guard.batch import strawberry_batching_config
 from backend.api.guard.builder import guard_extensions
 from backend.api.http_status import RateLimitStatus
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
+from backend.billing.graphql import BillingMutation, BillingQuery
+from backend.billing.graphql_types import BillingDocumentNode
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
+from backend.claims.graphql import ClaimNode, ClaimsMutation, ClaimsQuery
 from backend.field.graphql_goals import GoalNode
 from backend.field.graphql_mutations import FieldMutation
 from backend.field.graphql_orders import CapturedOrderNode
@@ -22,17 +26,41 @@ from backend.field.graphql_types import BeatNode, PjpChangeNode, RepNode, VisitN
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
 from backend.jobs.graphql import JobNode
 from backend.kit.settings import GraphQLSettings
+from backend.orders.graphql import OrdersMutation, OrdersQuery
+from backend.orders.graphql_types import PrimaryOrderNode
 from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
+from backend.pricing.graphql import PricingMutation
 from backend.territories.graphql import TerritoryMutation, TerritoryNode, TerritoryQuery
 
 Query = merge_types(
     "Query",
-    (NodeQuery, IdentityQuery, TerritoryQuery, PartiesQuery, CatalogQuery, FieldQuery),
+    (
+        NodeQuery,
+        IdentityQuery,
+        TerritoryQuery,
+        PartiesQuery,
+        CatalogQuery,
+        OrdersQuery,
+        BillingQuery,
+        ClaimsQuery,
+        AnalyticsQuery,
+        FieldQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, TerritoryMutation, PartiesMutation, CatalogMutation, FieldMutation),
+    (
+        IdentityMutation,
+        TerritoryMutation,
+        PartiesMutation,
+        CatalogMutation,
+        OrdersMutation,
+        BillingMutation,
+        ClaimsMutation,
+        PricingMutation,
+        FieldMutation,
+    ),
 )
 
 NODE_TYPES = [
@@ -48,6 +76,9 @@ NODE_TYPES = [
     GoalNode,
     CapturedOrderNode,
     JobNode,
+    PrimaryOrderNode,
+    BillingDocumentNode,
+    ClaimNode,
 ]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
 from backend.demo.field_history import seed_field_history
+from backend.demo.primary_history import seed_primary_history
 from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
@@ -62,6 +63,7 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
     await _users(session, tenant.id, world, territory_ids, distributor_ids)
     await seed_field_history(session, world, seed=seed)
     await session.flush()
+    await seed_primary_history(session, tenant.id, world, seed=seed)
     return SeedResult(tenant_id=tenant.id, created=True, counts=await _counts(session))
 
 

@@ -1,7 +1,7 @@
 """Jobs: the outbox and status record of background work, under row-level security.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-25 04:50:13.202612
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from backend.kit import rls
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

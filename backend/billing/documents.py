@@ -1,0 +1,138 @@
+"""Issuing a numbered document (invoice, credit note, debit note) and posting it to the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.billing.models import BillingDocument, BillingLine, DocumentKind, NoteReason
+from backend.ledger.models import AccountKind
+from backend.ledger.numbering import fiscal_label, fiscal_year, format_number, take_number
+from backend.ledger.posting import Leg, Source, post
+from backend.orders.models import PrimarySettings
+from backend.pricing.tax import LineTax
+
+ZERO = Decimal("0.00")
+# Where the net of a note goes: returns and price differences reduce sales, claims are expenses.
+NOTE_NET_ACCOUNT = {
+    NoteReason.RETURN: AccountKind.SALES_RETURNS,
+    NoteReason.PRICE_DIFFERENCE: AccountKind.REVENUE,
+    NoteReason.CLAIM_SETTLEMENT: AccountKind.CLAIMS_EXPENSE,
+    NoteReason.OTHER: AccountKind.REVENUE,
+}
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A line ready to bill: what, how many, at what price, with its taxes."""
+
+    product_id: uuid.UUID
+    quantity: int
+    unit_price: Decimal
+    tax: LineTax
+    order_line_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Header:
+    """Who the document is for and what it is."""
+
+    kind: DocumentKind
+    series: str
+    distributor_id: uuid.UUID
+    currency: str
+    issued_on: date
+    credit_days: int
+    order_id: uuid.UUID | None = None
+    corrects_id: uuid.UUID | None = None
+    reason: NoteReason | None = None
+
+
+async def issue_document(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    settings: PrimarySettings,
+    header: Header,
+    lines: Sequence[PricedLine],
+) -> BillingDocument:
+    """Number, save and post a document in the caller's transaction."""
+    fy = fiscal_year(header.issued_on, settings.fiscal_year_start_month)
+    n = await take_number(session, tenant_id=tenant_id, series=header.series, fiscal_year=fy)
+    number = format_number(
+        settings.number_format,
+        series=header.series,
+        fy=fiscal_label(fy, settings.fiscal_year_start_month),
+        n=n,
+    )
+    net = sum((line.tax.net for line in lines), ZERO)
+    tax = sum((line.tax.tax for line in lines), ZERO)
+    doc = BillingDocument(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        kind=header.kind,
+        number=number,
+        series=header.series,
+        fiscal_year=fy,
+        sequence=n,
+        distributor_id=header.distributor_id,
+        order_id=header.order_id,
+        corrects_id=header.corrects_id,
+        reason=header.reason,
+        currency=header.currency,
+        issued_on=header.issued_on,
+        due_on=header.issued_on + timedelta(days=header.credit_days),
+        net=net,
+        tax=tax,
+        total=net + tax,
+        open_amount=net + tax,
+    )
+    session.add(doc)
+    await session.flush()
+    session.add_all(
+        BillingLine(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            document_id=doc.id,
+            order_line_id=line.order_line_id,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            net=line.tax.net,
+            tax_label=line.tax.rate_label,
+            tax=line.tax.tax,
+        )
+        for line in lines
+    )
+    await session.flush()
+    await post(
+        session,
+        tenant_id=tenant_id,
+        source=Source("BILLING_DOCUMENT", doc.id),
+        legs=document_legs(doc),
+        posted_on=doc.issued_on,
+        memo=f"{doc.kind.value} {doc.number}",
+        currency=doc.currency,
+        party_id=doc.distributor_id,
+        actor_id=actor_id,
+    )
+    return doc
+
+
+def document_legs(doc: BillingDocument) -> list[Leg]:
+    """Invoice/debit note: Dr receivable, Cr revenue and tax; a credit note the other way."""
+    sign = Decimal(-1) if doc.kind is DocumentKind.CREDIT_NOTE else Decimal(1)
+    net_account = AccountKind.REVENUE
+    if doc.kind is DocumentKind.CREDIT_NOTE and doc.reason is not None:
+        net_account = NOTE_NET_ACCOUNT[doc.reason]
+    return [
+        Leg(AccountKind.RECEIVABLE, sign * doc.total, doc.distributor_id),
+        Leg(net_account, -sign * doc.net),
+        Leg(AccountKind.TAX_PAYABLE, -sign * doc.tax),
+    ]

@@ -1,0 +1,76 @@
+"""Queries for billing documents and payments, narrowed to visible distributors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.principal import Principal
+from backend.billing.models import BillingDocument, BillingLine, Payment
+from backend.orders.repository import visible_distributors
+
+
+async def lock_document(
+    session: AsyncSession, principal: Principal, document_id: uuid.UUID
+) -> BillingDocument | None:
+    """A visible document, locked for update."""
+    stmt = (
+        select(BillingDocument)
+        .where(
+            BillingDocument.id == document_id,
+            BillingDocument.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
+        )
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def documents_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[BillingDocument]:
+    """Visible documents with these ids."""
+    stmt = select(BillingDocument).where(
+        BillingDocument.id.in_(ids),
+        BillingDocument.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
+    )
+    return (await session.execute(stmt)).scalars().all()
+
+
+def documents_query(principal: Principal, *, distributor_id: uuid.UUID | None) -> Select[Any]:
+    """Visible documents, optionally of one distributor."""
+    stmt = select(BillingDocument).where(
+        BillingDocument.distributor_id.in_(visible_distributors(principal).scalar_subquery())
+    )
+    if distributor_id is not None:
+        stmt = stmt.where(BillingDocument.distributor_id == distributor_id)
+    return stmt
+
+
+async def lines_of_documents(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BillingLine]]:
+    """Lines of these documents, by document."""
+    stmt = select(BillingLine).where(BillingLine.document_id.in_(ids)).order_by(BillingLine.id)
+    grouped: dict[uuid.UUID, list[BillingLine]] = {i: [] for i in ids}
+    for line in (await session.execute(stmt)).scalars():
+        grouped[line.document_id].append(line)
+    return grouped
+
+
+async def lock_payment(
+    session: AsyncSession, principal: Principal, payment_id: uuid.UUID
+) -> Payment | None:
+    """A visible payment, locked for update."""
+    stmt = (
+        select(Payment)
+        .where(
+            Payment.id == payment_id,
+            Payment.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
+        )
+        .with_for_update()
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

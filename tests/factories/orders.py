@@ -1,0 +1,154 @@
+"""Builders for primary sales: a priced SKU, a distributor with an admin, orders ready to bill."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from backend.auth.principal import Principal
+from backend.catalog.models import Product, TaxClass
+from backend.identity.models import Role, Tenant
+from backend.kit.db import new_id, set_tenant
+from backend.orders.models import CreditAction, PrimaryOrder, PrimarySettings
+from backend.orders.placing import LineDraft, OrderDraft, place_order
+from backend.parties.models import Distributor
+from backend.pricing.models import PriceListItem
+from tests.factories.catalog import make_product
+from tests.factories.identity import make_tenant, make_user, principal_of
+from tests.factories.parties import make_distributor
+from tests.factories.territories import make_territory
+
+ORDER_DAY = date(2026, 11, 2)
+
+
+@dataclass
+class PrimaryWorld:
+    """A tenant with an admin, one distributor and priced SKUs."""
+
+    tenant: Tenant
+    admin: Principal
+    distributor: Distributor
+    products: list[Product]
+
+
+async def make_price(
+    session: AsyncSession,
+    tenant: Tenant,
+    product: Product,
+    *,
+    price: Decimal = Decimal("1000.00"),
+    tier: str = "*",
+    valid_from: date = date(2026, 1, 1),
+    valid_to: date | None = None,
+) -> PriceListItem:
+    """Add a price list row (retailer price +10%, MRP +20%)."""
+    item = PriceListItem(
+        id=new_id(),
+        tenant_id=tenant.id,
+        product_id=product.id,
+        tier=tier,
+        currency=tenant.currency,
+        distributor_price=price,
+        retailer_price=(price * Decimal("1.1")).quantize(Decimal("0.01")),
+        mrp=(price * Decimal("1.2")).quantize(Decimal("0.01")),
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def make_primary_world(
+    session: AsyncSession,
+    *,
+    credit_limit: Decimal = Decimal("100000000.00"),
+    credit_action: CreditAction = CreditAction.HOLD,
+    prices: tuple[Decimal, ...] = (Decimal("1000.00"),),
+    number_format: str = "{series}/{fy}/{n:05d}",
+) -> PrimaryWorld:
+    """A tenant (ID PPN) with settings, an admin, a distributor and one STANDARD SKU per price."""
+    tenant = await make_tenant(session)
+    territory = await make_territory(session, tenant)
+    distributor = await make_distributor(session, tenant, territory, credit_limit=credit_limit)
+    admin = principal_of(await make_user(session, tenant, role=Role.ADMIN))
+    session.add(
+        PrimarySettings(
+            tenant_id=tenant.id,
+            credit_action=credit_action,
+            fiscal_year_start_month=1,
+            number_format=number_format,
+            enforce_case_multiples=False,
+        )
+    )
+    products = []
+    for price in prices:
+        product = await make_product(session, tenant, sku=f"SKU-{uuid.uuid4().hex[:8]}")
+        product.tax_class = TaxClass.STANDARD
+        await make_price(session, tenant, product, price=price)
+        products.append(product)
+    await session.flush()
+    return PrimaryWorld(tenant, admin, distributor, products)
+
+
+async def make_order(
+    session: AsyncSession,
+    world: PrimaryWorld,
+    *,
+    quantity: int = 10,
+    submit: bool = True,
+    day: date = ORDER_DAY,
+) -> PrimaryOrder:
+    """Place (and by default submit) an order of `quantity` units of every SKU of the world."""
+    draft = OrderDraft(
+        distributor_id=world.distributor.id,
+        lines=[LineDraft(p.id, quantity) for p in world.products],
+        order_date=day,
+        submit=submit,
+    )
+    return await place_order(session, principal=world.admin, draft=draft, idempotency_key=None)
+
+
+# Children before parents; self-referencing tables go in one statement.
+TENANT_TABLES_CHILD_FIRST = (
+    "payment_allocation",
+    "billing_line",
+    "stock_movement",
+    "distributor_stock",
+    "journal_entry",
+    "journal",
+    "ledger_account",
+    "billing_document",
+    "payment",
+    "order_transition",
+    "primary_order_line",
+    "primary_order",
+    "document_series",
+    "price_list_item",
+    "primary_settings",
+    "idempotency_key",
+    "app_user",
+    "retailer",
+    "distributor",
+    "product",
+    "territory",
+)
+
+
+async def drop_tenant(owner_url: str, tenant_id: uuid.UUID) -> None:
+    """Delete everything of a committed test tenant (as the owner: ledger rows are append-only)."""
+    engine = create_async_engine(owner_url, poolclass=NullPool)
+    async with engine.begin() as conn, AsyncSession(bind=conn) as session:
+        await set_tenant(session, tenant_id)
+        for table in TENANT_TABLES_CHILD_FIRST:
+            await session.execute(
+                text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": tenant_id}
+            )
+        await session.execute(text("DELETE FROM tenant WHERE id = :t"), {"t": tenant_id})
+    await engine.dispose()

@@ -1,0 +1,147 @@
+"""The primary flow over GraphQL: place, approve, invoice, pay, statement; lists and refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.identity.models import User
+from backend.kit.ids import encode_global_id
+from backend.kit.settings import Settings
+from tests.factories.identity import token_for
+from tests.factories.orders import make_primary_world
+from tests.support.graphql_client import GraphQLClient
+
+
+async def test_order_to_statement_over_graphql(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    # given a distributor with a 1,000.00 SKU and an admin's token
+    world = await make_primary_world(session)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    distributor = encode_global_id("Distributor", world.distributor.id)
+    product = encode_global_id("Product", world.products[0].id)
+    # when an order is placed (and submitted), twice with one idempotency key
+    place: dict[str, Any] = {
+        "input": {
+            "distributorId": distributor,
+            "orderDate": "2026-11-02",
+            "lines": [{"productId": product, "quantity": 3}],
+            "idempotencyKey": "po-1",
+        }
+    }
+    first = (await client.run("PlacePrimaryOrder", place, token=token))["data"]["placePrimaryOrder"]
+    again = (await client.run("PlacePrimaryOrder", place, token=token))["data"]["placePrimaryOrder"]
+    order = first["order"]
+    assert first["errors"] == [] and again["order"]["id"] == order["id"]
+    assert (order["status"], order["total"]) == (
+        "SUBMITTED",
+        {"amount": "3330.00", "currency": "IDR"},
+    )
+    # and approved, then invoiced
+    approved = (
+        await client.run(
+            "ApprovePrimaryOrder",
+            {"input": {"orderId": order["id"]}},
+            token=token,
+        )
+    )["data"]["approvePrimaryOrder"]
+    assert [h["toStatus"] for h in approved["order"]["history"]] == [
+        "DRAFT",
+        "SUBMITTED",
+        "APPROVED",
+    ]
+    invoiced = (
+        await client.run(
+            "InvoicePrimaryOrder",
+            {"input": {"orderId": order["id"], "series": "INV", "issuedOn": "2026-11-02"}},
+            token=token,
+        )
+    )["data"]["invoicePrimaryOrder"]
+    doc = invoiced["document"]
+    assert (doc["number"], doc["tax"]["amount"], doc["lines"][0]["taxLabel"]) == (
+        "INV/2026/00001",
+        "330.00",
+        "PPN 12%",
+    )
+    assert doc["distributor"]["code"] == world.distributor.code
+    # and paid in part
+    paid = (
+        await client.run(
+            "RecordPayment",
+            {
+                "input": {
+                    "distributorId": distributor,
+                    "method": "BANK_TRANSFER",
+                    "amount": "1000.00",
+                    "receivedOn": "2026-11-10",
+                    "reference": "TRF-1",
+                }
+            },
+            token=token,
+        )
+    )["data"]["recordPayment"]
+    assert paid["payment"]["unallocated"]["amount"] == "0.00"
+    # then the statement shows both postings
+    soa = (
+        await client.run(
+            "StatementOfAccount",
+            {"distributorId": distributor, "from": "2026-11-01", "to": "2026-11-30"},
+            token=token,
+        )
+    )["data"]["statementOfAccount"]
+    assert [ln["balance"]["amount"] for ln in soa["lines"]] == ["3330.00", "2330.00"]
+    assert soa["ageing"]["days0To30"]["amount"] == "2330.00"
+    # and lists are keyset connections
+    orders = (await client.run("PrimaryOrders", {"first": 10}, token=token))["data"][
+        "primaryOrders"
+    ]
+    assert orders["totalCount"] == 1 and orders["edges"][0]["node"]["lines"] == [{"quantity": 3}]
+    docs = (await client.run("BillingDocuments", {"first": 10}, token=token))["data"][
+        "billingDocuments"
+    ]
+    assert [e["node"]["number"] for e in docs["edges"]] == ["INV/2026/00001"]
+
+
+async def test_invoicing_a_draft_is_a_coded_payload_error(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    world = await make_primary_world(session)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    place = {
+        "input": {
+            "distributorId": encode_global_id("Distributor", world.distributor.id),
+            "orderDate": "2026-11-02",
+            "submit": False,
+            "lines": [
+                {"productId": encode_global_id("Product", world.products[0].id), "quantity": 1}
+            ],
+        }
+    }
+    order = (await client.run("PlacePrimaryOrder", place, token=token))["data"][
+        "placePrimaryOrder"
+    ]["order"]
+    refused = (
+        await client.run(
+            "InvoicePrimaryOrder",
+            {"input": {"orderId": order["id"], "series": "INV", "issuedOn": "2026-11-02"}},
+            token=token,
+        )
+    )["data"]["invoicePrimaryOrder"]
+    assert refused == {
+        "document": None,
+        "errors": [
+            {
+                "code": "INVALID_TRANSITION",
+                "field": "input.orderId",
+                "message": "cannot invoice an order that is DRAFT",
+            }
+        ],
+    }
+    docs = (await client.run("BillingDocuments", {"first": 10}, token=token))["data"][
+        "billingDocuments"
+    ]
+    assert docs["totalCount"] == 0
