@@ -130,7 +130,7 @@ async def committed_world(
     async with committing_sessionmaker(committing_engine)() as session, session.begin():
         world = await make_tenant_world(session, settings)
     yield world
-    await purge_tenant(committing_engine, world.tenant.id)
+    await purge_tenant(settings.test_database_owner_url, world.tenant.id)
 
 
 @pytest.fixture

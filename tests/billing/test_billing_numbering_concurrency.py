@@ -16,7 +16,8 @@ from backend.kit.db import new_id, set_tenant
 from backend.kit.settings import Settings
 from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine
 from tests.factories.ledger import assert_ledger_invariants
-from tests.factories.orders import ORDER_DAY, PrimaryWorld, drop_tenant, make_primary_world
+from tests.factories.orders import ORDER_DAY, PrimaryWorld, make_primary_world
+from tests.support.committed import purge_tenant
 
 ORDERS = 120
 SERIES = ("A", "B", "C")
@@ -115,4 +116,4 @@ async def test_series_have_no_gaps_or_duplicates(
         assert f"A2026{1:06d}" in {n for _, _, n in docs}
     finally:
         await engine.dispose()
-        await drop_tenant(settings.test_database_owner_url, world.tenant.id)
+        await purge_tenant(settings.test_database_owner_url, world.tenant.id)

@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.catalog.models import Product, TaxClass
 from backend.identity.models import Role, Tenant
-from backend.kit.db import new_id, set_tenant
+from backend.kit.db import new_id
 from backend.orders.models import CreditAction, PrimaryOrder, PrimarySettings
 from backend.orders.placing import LineDraft, OrderDraft, place_order
 from backend.parties.models import Distributor
@@ -116,39 +114,3 @@ async def make_order(
 
 
 # Children before parents; self-referencing tables go in one statement.
-TENANT_TABLES_CHILD_FIRST = (
-    "payment_allocation",
-    "billing_line",
-    "stock_movement",
-    "distributor_stock",
-    "journal_entry",
-    "journal",
-    "ledger_account",
-    "billing_document",
-    "payment",
-    "order_transition",
-    "primary_order_line",
-    "primary_order",
-    "document_series",
-    "price_list_item",
-    "primary_settings",
-    "idempotency_key",
-    "app_user",
-    "retailer",
-    "distributor",
-    "product",
-    "territory",
-)
-
-
-async def drop_tenant(owner_url: str, tenant_id: uuid.UUID) -> None:
-    """Delete everything of a committed test tenant (as the owner: ledger rows are append-only)."""
-    engine = create_async_engine(owner_url, poolclass=NullPool)
-    async with engine.begin() as conn, AsyncSession(bind=conn) as session:
-        await set_tenant(session, tenant_id)
-        for table in TENANT_TABLES_CHILD_FIRST:
-            await session.execute(
-                text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": tenant_id}
-            )
-        await session.execute(text("DELETE FROM tenant WHERE id = :t"), {"t": tenant_id})
-    await engine.dispose()

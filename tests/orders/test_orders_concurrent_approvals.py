@@ -15,7 +15,8 @@ from backend.kit.errors import JalurError
 from backend.kit.settings import Settings
 from backend.orders.models import CreditAction, OrderStatus, PrimaryOrder, PrimaryOrderLine
 from backend.orders.workflow import approve_order
-from tests.factories.orders import ORDER_DAY, PrimaryWorld, drop_tenant, make_primary_world
+from tests.factories.orders import ORDER_DAY, PrimaryWorld, make_primary_world
+from tests.support.committed import purge_tenant
 
 ORDERS = 1000
 ORDER_TOTAL = Decimal("1110.00")  # 1 unit at 1,000.00 + PPN 110.00
@@ -97,4 +98,4 @@ async def test_exactly_the_limit_is_approved(committed_engine_url: str, settings
         assert approved == (100, ORDER_TOTAL * 100)
     finally:
         await engine.dispose()
-        await drop_tenant(settings.test_database_owner_url, world.tenant.id)
+        await purge_tenant(settings.test_database_owner_url, world.tenant.id)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
 
 from backend.kit.db import SerializedAsyncSession, set_tenant
 from backend.models import metadata
@@ -20,22 +24,18 @@ def committing_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSess
     )
 
 
-async def purge_tenant(engine: AsyncEngine, tenant_id: uuid.UUID) -> None:
-    """Delete every row of one tenant, children first."""
-    async with committing_sessionmaker(engine)() as session, session.begin():
-        await set_tenant(session, tenant_id)
-        for table in reversed(metadata.sorted_tables):
-            if table.name == "tenant":
-                continue
-            if "tenant_id" in table.c:
-                await session.execute(table.delete())
-        await session.execute(text("DELETE FROM tenant WHERE id = :id"), {"id": tenant_id})
+async def purge_tenant(owner_url: str, tenant_id: uuid.UUID) -> None:
+    """Delete every row of one committed test tenant, children first.
 
-
-@asynccontextmanager
-async def committed_tenant(engine: AsyncEngine, tenant_id: uuid.UUID) -> AsyncIterator[None]:
-    """Purge the tenant when the block ends, however it ends."""
+    Runs as the owner role: ledger and movement tables are append-only for the application role.
+    """
+    engine = create_async_engine(owner_url, poolclass=NullPool)
     try:
-        yield
+        async with committing_sessionmaker(engine)() as session, session.begin():
+            await set_tenant(session, tenant_id)
+            for table in reversed(metadata.sorted_tables):
+                if table.name != "tenant" and "tenant_id" in table.c:
+                    await session.execute(table.delete())
+            await session.execute(text("DELETE FROM tenant WHERE id = :id"), {"id": tenant_id})
     finally:
-        await purge_tenant(engine, tenant_id)
+        await engine.dispose()
