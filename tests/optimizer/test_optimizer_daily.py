@@ -118,8 +118,8 @@ def test_same_seed_gives_the_same_plan() -> None:
         for i in range(1, 31)
     )
     problem = RouteProblem(stops, (Rep("r", 0, 0, DAY),), travel.astype(np.int64))
-    first = plan_route(problem, time_limit_s=10, seed=5, solution_limit=300)
-    second = plan_route(problem, time_limit_s=10, seed=5, solution_limit=300)
+    first = plan_route(problem, time_limit_s=60, seed=5, solution_limit=100)
+    second = plan_route(problem, time_limit_s=60, seed=5, solution_limit=100)
     assert first.stats.deterministic
     assert first.routes == second.routes
     assert check_plan(problem, first) == []
