@@ -1,0 +1,173 @@
+"""Tables turned into compact integer arrays, built once and sliced per cutoff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ml.tables import Tables
+
+DAY_EPOCH = np.datetime64("1970-01-01", "D")
+EARTH_RADIUS_KM = 6371.0
+
+
+def day_number(date: pd.Timestamp | str) -> int:
+    """Return the day number (days since 1970-01-01) of DATE."""
+    return int((np.datetime64(pd.Timestamp(date).date(), "D") - DAY_EPOCH).astype(int))
+
+
+def day_to_date(day: int) -> pd.Timestamp:
+    """Return the date of day number DAY."""
+    return pd.Timestamp(DAY_EPOCH + np.timedelta64(day, "D"))
+
+
+def _days(dates: pd.Series) -> np.ndarray:
+    return dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class DailySales:
+    """Sales summed per retailer and day, sorted by retailer then day."""
+
+    retailer: np.ndarray
+    day: np.ndarray
+    value: np.ndarray
+    quantity: np.ndarray
+
+
+@dataclass(frozen=True)
+class SaleLines:
+    """Distinct (retailer, day, sku) purchases, for basket breadth."""
+
+    retailer: np.ndarray
+    day: np.ndarray
+    sku: np.ndarray
+
+
+@dataclass(frozen=True)
+class VisitEvents:
+    """Visits as arrays."""
+
+    retailer: np.ndarray
+    day: np.ndarray
+    productive: np.ndarray
+
+
+@dataclass(frozen=True)
+class OfftakeEvents:
+    """Offtake quantities as arrays."""
+
+    retailer: np.ndarray
+    day: np.ndarray
+    quantity: np.ndarray
+
+
+@dataclass
+class History:
+    """Everything features need, indexed by retailer position in `retailer_ids`."""
+
+    retailers: pd.DataFrame
+    retailer_ids: np.ndarray
+    daily: DailySales
+    lines: SaleLines
+    n_skus: int
+    first_order_day: np.ndarray
+    first_day: int
+    last_day: int
+    visits: VisitEvents | None = None
+    offtake: OfftakeEvents | None = None
+    _density: dict[float, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_retailers(self) -> int:
+        """Return the number of retailers."""
+        return len(self.retailer_ids)
+
+    @property
+    def has_location(self) -> bool:
+        """Return whether retailers carry coordinates."""
+        columns = self.retailers.columns
+        if "lat" not in columns or "lon" not in columns:
+            return False
+        return bool((self.retailers["lat"].notna() & self.retailers["lon"].notna()).any())
+
+    def density(self, radius_km: float) -> np.ndarray:
+        """Return how many other outlets lie within RADIUS_KM of each outlet."""
+        if radius_km not in self._density:
+            self._density[radius_km] = _count_neighbours(self.retailers, radius_km)
+        return self._density[radius_km]
+
+
+def _count_neighbours(retailers: pd.DataFrame, radius_km: float) -> np.ndarray:
+    from sklearn.neighbors import BallTree
+
+    located = (retailers["lat"].notna() & retailers["lon"].notna()).to_numpy()
+    points = np.radians(retailers.loc[located, ["lat", "lon"]].to_numpy(dtype=float))
+    counts = np.full(len(retailers), np.nan)
+    if len(points):
+        tree = BallTree(points, metric="haversine")
+        found = tree.query_radius(points, r=radius_km / EARTH_RADIUS_KM, count_only=True)
+        counts[located] = found - 1
+    return counts
+
+
+def _positions(ids: pd.Series, retailer_ids: np.ndarray) -> np.ndarray:
+    return pd.Index(retailer_ids).get_indexer(ids).astype(np.int64)
+
+
+def _daily_sales(sales: pd.DataFrame, retailer: np.ndarray) -> DailySales:
+    frame = pd.DataFrame(
+        {
+            "retailer": retailer,
+            "day": _days(sales["date"]),
+            "value": sales["value"].to_numpy(),
+            "quantity": sales["quantity"].to_numpy(),
+        }
+    )
+    summed = frame.groupby(["retailer", "day"], sort=True).sum()
+    keys = summed.index
+    return DailySales(
+        keys.get_level_values(0).to_numpy(np.int64),
+        keys.get_level_values(1).to_numpy(np.int64),
+        summed["value"].to_numpy(float),
+        summed["quantity"].to_numpy(float),
+    )
+
+
+def build_history(tables: Tables) -> History:
+    """Index TABLES by retailer position and day number for fast per-cutoff slicing."""
+    retailer_ids = tables.retailers["retailer_id"].to_numpy(dtype=object)
+    sales = tables.sales
+    sale_retailer = _positions(sales["retailer_id"], retailer_ids)
+    daily = _daily_sales(sales, sale_retailer)
+    sku_codes, sku_levels = pd.factorize(sales["sku"])
+    lines = SaleLines(sale_retailer, _days(sales["date"]), sku_codes.astype(np.int64))
+    first_order = np.full(len(retailer_ids), np.iinfo(np.int64).max)
+    np.minimum.at(first_order, daily.retailer, daily.day)
+    history = History(
+        retailers=tables.retailers,
+        retailer_ids=retailer_ids,
+        daily=daily,
+        lines=lines,
+        n_skus=max(len(sku_levels), 1),
+        first_order_day=first_order,
+        first_day=int(daily.day.min()),
+        last_day=day_number(tables.last_date()),
+    )
+    if tables.visits is not None:
+        visits = tables.visits
+        history.visits = VisitEvents(
+            _positions(visits["retailer_id"], retailer_ids),
+            _days(visits["date"]),
+            visits["productive"].to_numpy(bool),
+        )
+    if tables.offtake is not None:
+        offtake = tables.offtake
+        history.offtake = OfftakeEvents(
+            _positions(offtake["retailer_id"], retailer_ids),
+            _days(offtake["date"]),
+            offtake["quantity"].to_numpy(float),
+        )
+    return history
