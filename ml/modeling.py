@@ -7,10 +7,12 @@ from typing import Any, Protocol
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from ml.features import FeatureSpec
 
 DEFAULT_MODEL = "model"
+SINGLE_THREAD_BELOW_ROWS = 200_000
 
 
 class Regressor(Protocol):
@@ -42,6 +44,17 @@ def poisson_boosting(spec: FeatureSpec, seed: int) -> Regressor:
     )
 
 
+def openmp_threads(n_rows: int) -> Any:
+    """Limit OpenMP to one thread on small matrices (returns a context manager).
+
+    Boosting threads synchronise at every split; on a small matrix, or on a machine whose
+    cores are busy, that waiting makes two threads several times slower than one.
+    """
+    return threadpool_limits(
+        limits=1 if n_rows < SINGLE_THREAD_BELOW_ROWS else None, user_api="openmp"
+    )
+
+
 def default_candidates() -> dict[str, CandidateFactory]:
     """Return the candidate models that compete in evaluation."""
     return {DEFAULT_MODEL: poisson_boosting}
@@ -55,11 +68,20 @@ def fit_candidate(
     target: np.ndarray,
 ) -> Regressor:
     """Fit one candidate on the training rows."""
+    # A column with no value at all (e.g. last year's sales in a one-year history) breaks
+    # binning; a constant in its place is never split on, so prediction is unaffected.
+    empty = np.isnan(features).all(axis=0)
+    if empty.any():
+        features = features.copy()
+        features[:, empty] = 0.0
     estimator = factory(spec, seed)
-    estimator.fit(features, target)
+    with openmp_threads(len(features)):
+        estimator.fit(features, target)
     return estimator
 
 
 def predict_values(estimator: Regressor, features: np.ndarray) -> np.ndarray:
     """Return non-negative expected values."""
-    return np.maximum(np.asarray(estimator.predict(features), dtype=float), 0.0)
+    with openmp_threads(len(features)):
+        predicted = estimator.predict(features)
+    return np.maximum(np.asarray(predicted, dtype=float), 0.0)

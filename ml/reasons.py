@@ -135,6 +135,10 @@ def _activity_reasons(features: pd.DataFrame) -> list[Reason]:
             ],
         ),
         Reason(
+            np.where(np.isnan(since), np.nan, 0.05),  # so every buyer gets at least one line
+            lambda rows: [f"last order {_days(round(d))} ago" for d in since[rows]],
+        ),
+        Reason(
             np.where(skus >= 10, 0.3, np.nan),
             lambda rows: [
                 f"bought {s} different SKUs in the last 13 weeks" for s in _ints(skus, rows)
