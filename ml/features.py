@@ -157,8 +157,9 @@ def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np
 def _distinct_skus(history: History, cutoff: int, n: int) -> np.ndarray:
     lines = history.lines
     keep = (lines.day < cutoff) & (lines.day >= cutoff - 91)
-    pairs = np.unique(lines.retailer[keep].astype(np.int64) * history.n_skus + lines.sku[keep])
-    return np.bincount(pairs // history.n_skus, minlength=n).astype(float)
+    pair, retailer = lines.pair[keep], lines.retailer[keep]
+    first_of_pair = np.r_[True, pair[1:] != pair[:-1]]  # pairs are adjacent: no sort needed
+    return np.bincount(retailer[first_of_pair], minlength=n).astype(float)
 
 
 def _last_year(

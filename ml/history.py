@@ -39,11 +39,11 @@ class DailySales:
 
 @dataclass(frozen=True)
 class SaleLines:
-    """Distinct (retailer, day, sku) purchases, for basket breadth."""
+    """Distinct (retailer, sku, day) purchases sorted by retailer, sku, day: basket breadth."""
 
     retailer: np.ndarray
     day: np.ndarray
-    sku: np.ndarray
+    pair: np.ndarray  # one number per (retailer, sku); equal pairs are adjacent
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,6 @@ class History:
     retailer_ids: np.ndarray
     daily: DailySales
     lines: SaleLines
-    n_skus: int
     first_order_day: np.ndarray
     first_day: int
     last_day: int
@@ -101,20 +100,26 @@ class History:
 
 
 def _count_neighbours(retailers: pd.DataFrame, radius_km: float) -> np.ndarray:
-    from sklearn.neighbors import BallTree
+    """Count outlets within a great-circle radius, via chord distance on the sphere."""
+    from scipy.spatial import cKDTree
 
     located = (retailers["lat"].notna() & retailers["lon"].notna()).to_numpy()
-    points = np.radians(retailers.loc[located, ["lat", "lon"]].to_numpy(dtype=float))
+    lat, lon = (np.radians(retailers.loc[located, c].to_numpy(float)) for c in ("lat", "lon"))
+    points = (
+        EARTH_RADIUS_KM * np.c_[np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+    )
+    chord = 2 * EARTH_RADIUS_KM * np.sin(radius_km / (2 * EARTH_RADIUS_KM))
     counts = np.full(len(retailers), np.nan)
     if len(points):
-        tree = BallTree(points, metric="haversine")
-        found = tree.query_radius(points, r=radius_km / EARTH_RADIUS_KM, count_only=True)
-        counts[located] = found - 1
+        found = cKDTree(points).query_ball_point(points, r=chord, return_length=True)
+        counts[located] = np.asarray(found, dtype=float) - 1
     return counts
 
 
 def _positions(ids: pd.Series, retailer_ids: np.ndarray) -> np.ndarray:
-    return pd.Index(retailer_ids).get_indexer(ids).astype(np.int64)
+    """Map ids to positions in RETAILER_IDS, matching each distinct id only once."""
+    codes, uniques = pd.factorize(ids)
+    return pd.Index(retailer_ids).get_indexer(uniques).astype(np.int64)[codes]
 
 
 def _daily_sales(sales: pd.DataFrame, retailer: np.ndarray) -> DailySales:
@@ -136,14 +141,22 @@ def _daily_sales(sales: pd.DataFrame, retailer: np.ndarray) -> DailySales:
     )
 
 
+def _sale_lines(retailer: np.ndarray, day: np.ndarray, sku: np.ndarray) -> SaleLines:
+    n_skus = int(sku.max()) + 1 if len(sku) else 1
+    pair = retailer * n_skus + sku.astype(np.int64)
+    key = np.sort(pair * (1 << 20) + (day - day.min()))  # days fit 20 bits (2,800 years)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    pair, offset = np.divmod(key, 1 << 20)
+    return SaleLines(pair // n_skus, offset + day.min(), pair)
+
+
 def build_history(tables: Tables) -> History:
     """Index TABLES by retailer position and day number for fast per-cutoff slicing."""
     retailer_ids = tables.retailers["retailer_id"].to_numpy(dtype=object)
     sales = tables.sales
     sale_retailer = _positions(sales["retailer_id"], retailer_ids)
     daily = _daily_sales(sales, sale_retailer)
-    sku_codes, sku_levels = pd.factorize(sales["sku"])
-    lines = SaleLines(sale_retailer, _days(sales["date"]), sku_codes.astype(np.int64))
+    lines = _sale_lines(sale_retailer, _days(sales["date"]), pd.factorize(sales["sku"])[0])
     first_order = np.full(len(retailer_ids), np.iinfo(np.int64).max)
     np.minimum.at(first_order, daily.retailer, daily.day)
     history = History(
@@ -151,7 +164,6 @@ def build_history(tables: Tables) -> History:
         retailer_ids=retailer_ids,
         daily=daily,
         lines=lines,
-        n_skus=max(len(sku_levels), 1),
         first_order_day=first_order,
         first_day=int(daily.day.min()),
         last_day=day_number(tables.last_date()),

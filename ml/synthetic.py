@@ -128,7 +128,7 @@ def _lines(
         {
             "retailer": owner[order_of_line],
             "day": orders["day"].to_numpy()[order_of_line],
-            "sku": [f"SKU{s:03d}" for s in sku],
+            "sku": pd.Categorical.from_codes(sku, pd.Index([f"SKU{s:03d}" for s in range(N_SKUS)])),
             "quantity": quantity.astype(int),
             "value": (quantity * price[sku]).astype(int),
         }
@@ -172,7 +172,7 @@ def generate(
     origin = pd.Timestamp(start)
     sales = pd.DataFrame(
         {
-            "retailer_id": ids[lines["retailer"]],
+            "retailer_id": pd.Categorical.from_codes(lines["retailer"].to_numpy(), pd.Index(ids)),
             "date": origin + pd.to_timedelta(lines["day"], unit="D"),
             "sku": lines["sku"],
             "quantity": lines["quantity"].astype(float),
@@ -190,10 +190,16 @@ def generate(
     return Tables(outlets.drop(columns="_daily_value"), sales, visit_table.reset_index(drop=True))
 
 
-def write_tables(tables: Tables, out: str | Path) -> None:
-    """Write the tables as the documented CSV files."""
+def write_tables(tables: Tables, out: str | Path, file_format: str = "csv") -> None:
+    """Write the tables as the documented CSV (or Parquet) files."""
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    if file_format == "parquet":
+        for name in ("retailers", "sales", "visits", "offtake"):
+            frame = getattr(tables, name)
+            if frame is not None:
+                frame.to_parquet(folder / f"{name}.parquet", index=False)
+        return
     tables.retailers.to_csv(folder / "retailers.csv", index=False)
     for name in ("sales", "visits", "offtake"):
         frame = getattr(tables, name)
@@ -213,9 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--start", default="2024-01-01")
     parser.add_argument("--country", default="ID")
+    parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     args = parser.parse_args(argv)
     tables = generate(args.retailers, args.days, args.seed, args.start, args.country)
-    write_tables(tables, args.out)
+    write_tables(tables, args.out, args.format)
     print(f"wrote {len(tables.retailers)} retailers, {len(tables.sales)} sales lines to {args.out}")
     return 0
 

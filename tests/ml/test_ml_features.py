@@ -15,7 +15,7 @@ CUTOFF = pd.Timestamp("2024-10-01")
 
 def scramble_from(tables: Tables, start: pd.Timestamp) -> Tables:
     """Change every dated row on or after START, and add new ones there."""
-    sales = tables.sales.copy()
+    sales = tables.sales.astype({"sku": str, "retailer_id": str})
     later = sales["date"] >= start
     sales.loc[later, "value"] = sales.loc[later, "value"] * 7 + 1
     sales.loc[later, "quantity"] = 0.0
