@@ -27,7 +27,7 @@ def _column(features: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _ints(values: np.ndarray, rows: np.ndarray) -> list[int]:
-    return [round(v) for v in values[rows]]
+    return [int(v) for v in np.rint(values[rows]).tolist()]
 
 
 def _days(count: int) -> str:
@@ -58,7 +58,8 @@ def _rhythm_reasons(features: pd.DataFrame) -> list[Reason]:
     ]
 
 
-def _change_reason(now: np.ndarray, before: np.ndarray, template: str, weight: float) -> Reason:
+def _change_reason(now: np.ndarray, before: np.ndarray, period: str, weight: float) -> Reason:
+    """Say how much more or less was bought in PERIOD than in the 4 weeks before it."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = now / before
         log_ratio = np.abs(np.log(ratio))
@@ -67,9 +68,11 @@ def _change_reason(now: np.ndarray, before: np.ndarray, template: str, weight: f
     strength = np.where(applies, weight * np.minimum(log_ratio, 2.0), np.nan)
 
     def write(rows: np.ndarray) -> list[str]:
+        percent = np.rint(np.abs(change[rows]) * 100).astype(int).tolist()
+        ways = np.where(change[rows] > 0, "more", "less").tolist()
         return [
-            template.format(pct=round(abs(c) * 100), way="more" if c > 0 else "less")
-            for c in change[rows]
+            f"bought {p}% {w} in {period} than in the 4 weeks before"
+            for p, w in zip(percent, ways, strict=True)
         ]
 
     return Reason(strength, write)
@@ -84,13 +87,13 @@ def _value_reasons(features: pd.DataFrame) -> list[Reason]:
         _change_reason(
             _column(features, "value_28"),
             _column(features, "value_prev_28"),
-            "bought {pct}% {way} in the last 4 weeks than in the 4 weeks before",
+            "the last 4 weeks",
             1.0,
         ),
         _change_reason(
             _column(features, "value_last_year_horizon"),
             _column(features, "value_last_year_before"),
-            "bought {pct}% {way} in these weeks last year than in the 4 weeks before them",
+            "these weeks last year",
             0.6,
         ),
         Reason(
@@ -98,7 +101,7 @@ def _value_reasons(features: pd.DataFrame) -> list[Reason]:
             lambda rows: [
                 f"in the top {max(1, int(np.ceil((1 - p) * 100)))}% of outlets by value "
                 "over the last 13 weeks"
-                for p in percentile[rows]
+                for p in percentile[rows].tolist()
             ],
         ),
     ]
@@ -136,7 +139,7 @@ def _activity_reasons(features: pd.DataFrame) -> list[Reason]:
         ),
         Reason(
             np.where(np.isnan(since), np.nan, 0.05),  # so every buyer gets at least one line
-            lambda rows: [f"last order {_days(round(d))} ago" for d in since[rows]],
+            lambda rows: [f"last order {_days(d)} ago" for d in _ints(since, rows)],
         ),
         Reason(
             np.where(skus >= 10, 0.3, np.nan),
@@ -176,10 +179,9 @@ def explain(
     strength = np.column_stack([r.strength for r in reasons])
     strength = np.where(np.isnan(strength), -np.inf, strength)
     order = np.argsort(-strength, axis=1, kind="stable")[:, :top]
-    chosen = np.take_along_axis(strength, order, axis=1) > -np.inf
-    texts = np.empty((len(features), len(reasons)), dtype=object)
+    texts = np.full((len(features), len(reasons)), None, dtype=object)
     for index, reason in enumerate(reasons):
         rows = np.flatnonzero((order == index).any(axis=1) & np.isfinite(strength[:, index]))
         texts[rows, index] = reason.write(rows)
-    picked = np.take_along_axis(texts, order, axis=1)
-    return [list(row[mask]) for row, mask in zip(picked, chosen, strict=True)]
+    picked = np.take_along_axis(texts, order, axis=1).tolist()
+    return [[text for text in row if text is not None] for row in picked]
