@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "offtake": ("retailer_id", "date", "sku", "quantity"),
 }
 OPTIONAL_RETAILER_TEXT = ("channel", "outlet_class", "distributor_id", "territory_id", "rep_id")
+REPEATED_IDS = ("retailer_id", "sku", "rep_id")
 TRUE_WORDS = frozenset({"1", "true", "t", "yes", "y"})
 FALSE_WORDS = frozenset({"0", "false", "f", "no", "n"})
 
@@ -72,7 +74,9 @@ def _read_table(folder: Path, name: str) -> tuple[pd.DataFrame, str] | None:
     """Read NAME.csv or NAME.parquet as text columns, or None when absent."""
     csv_path, parquet_path = folder / f"{name}.csv", folder / f"{name}.parquet"
     if csv_path.exists():
-        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[])
+        # Ids repeat on every row: categories keep millions of rows small.
+        dtypes = defaultdict(lambda: "str", {column: "category" for column in REPEATED_IDS})
+        frame = pd.read_csv(csv_path, dtype=dtypes, keep_default_na=False, na_values=[])
         return frame, csv_path.name
     if parquet_path.exists():
         return pd.read_parquet(parquet_path), parquet_path.name
@@ -129,8 +133,20 @@ def _require_columns(frame: pd.DataFrame, file: str, table: str) -> None:
 
 def _as_text(series: pd.Series) -> pd.Series:
     """Return the column as stripped strings with empty cells as missing."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return _categorical_text(series)
     text = series.astype("string").str.strip()
     return text.mask(text == "")
+
+
+def _categorical_text(series: pd.Series) -> pd.Series:
+    """Clean a categorical column through its few labels instead of its many rows."""
+    labels = pd.Series(series.cat.categories.astype(str)).str.strip()
+    label_codes, uniques = pd.factorize(labels.mask(labels == ""))
+    codes = series.cat.codes.to_numpy()
+    mapped = np.where(codes >= 0, label_codes[np.maximum(codes, 0)], -1)
+    cleaned = pd.Categorical.from_codes(mapped, pd.Index(np.asarray(uniques, dtype=object)))
+    return pd.Series(cleaned, index=series.index)
 
 
 def _first_bad_row(bad: np.ndarray) -> int:
@@ -142,7 +158,7 @@ def _text_column(frame: pd.DataFrame, file: str, column: str) -> pd.Series:
     missing = text.isna().to_numpy()
     if missing.any():
         raise InputFormatError(file, _first_bad_row(missing), column, "empty value")
-    return text.astype(str)
+    return text
 
 
 def _date_column(frame: pd.DataFrame, file: str) -> pd.Series:
@@ -183,7 +199,7 @@ def _non_negative(numbers: pd.Series, file: str, column: str) -> None:
 def _clean_retailers(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     _require_columns(frame, file, "retailers")
     frame = frame.reset_index(drop=True)
-    clean = pd.DataFrame({"retailer_id": _text_column(frame, file, "retailer_id")})
+    clean = pd.DataFrame({"retailer_id": _text_column(frame, file, "retailer_id").astype(str)})
     duplicated = clean["retailer_id"].duplicated().to_numpy()
     if duplicated.any():
         raise InputFormatError(file, _first_bad_row(duplicated), "retailer_id", "duplicate id")
