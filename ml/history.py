@@ -122,23 +122,19 @@ def _positions(ids: pd.Series, retailer_ids: np.ndarray) -> np.ndarray:
     return pd.Index(retailer_ids).get_indexer(uniques).astype(np.int64)[codes]
 
 
-def _daily_sales(sales: pd.DataFrame, retailer: np.ndarray) -> DailySales:
-    frame = pd.DataFrame(
-        {
-            "retailer": retailer,
-            "day": _days(sales["date"]),
-            "value": sales["value"].to_numpy(),
-            "quantity": sales["quantity"].to_numpy(),
-        }
-    )
-    summed = frame.groupby(["retailer", "day"], sort=True).sum()
-    keys = summed.index
-    return DailySales(
-        keys.get_level_values(0).to_numpy(np.int64),
-        keys.get_level_values(1).to_numpy(np.int64),
-        summed["value"].to_numpy(float),
-        summed["quantity"].to_numpy(float),
-    )
+def _daily_sales(
+    retailer: np.ndarray, day: np.ndarray, value: np.ndarray, quantity: np.ndarray
+) -> DailySales:
+    """Sum lines per (retailer, day) with one sort of a combined key (no pandas groupby copy)."""
+    first = int(day.min())
+    key = retailer * (1 << 20) + (day - first)  # days fit 20 bits (2,800 years)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    summed_value = np.add.reduceat(value[order], starts)
+    summed_quantity = np.add.reduceat(quantity[order], starts)
+    retailer_of, offset = np.divmod(key[starts], 1 << 20)
+    return DailySales(retailer_of, offset + first, summed_value, summed_quantity)
 
 
 def _sale_lines(retailer: np.ndarray, day: np.ndarray, sku: np.ndarray) -> SaleLines:
@@ -147,7 +143,7 @@ def _sale_lines(retailer: np.ndarray, day: np.ndarray, sku: np.ndarray) -> SaleL
     key = np.sort(pair * (1 << 20) + (day - day.min()))  # days fit 20 bits (2,800 years)
     key = key[np.r_[True, key[1:] != key[:-1]]]
     pair, offset = np.divmod(key, 1 << 20)
-    return SaleLines(pair // n_skus, offset + day.min(), pair)
+    return SaleLines((pair // n_skus).astype(np.int32), (offset + day.min()).astype(np.int32), pair)
 
 
 def build_history(tables: Tables) -> History:
@@ -155,8 +151,12 @@ def build_history(tables: Tables) -> History:
     retailer_ids = tables.retailers["retailer_id"].to_numpy(dtype=object)
     sales = tables.sales
     sale_retailer = _positions(sales["retailer_id"], retailer_ids)
-    daily = _daily_sales(sales, sale_retailer)
-    lines = _sale_lines(sale_retailer, _days(sales["date"]), pd.factorize(sales["sku"])[0])
+    sale_day = _days(sales["date"])
+    daily = _daily_sales(
+        sale_retailer, sale_day, sales["value"].to_numpy(float), sales["quantity"].to_numpy(float)
+    )
+    lines = _sale_lines(sale_retailer, sale_day, pd.factorize(sales["sku"])[0])
+    del sale_retailer, sale_day
     first_order = np.full(len(retailer_ids), np.iinfo(np.int64).max)
     np.minimum.at(first_order, daily.retailer, daily.day)
     history = History(

@@ -240,7 +240,7 @@ def _clean_dated(frame: pd.DataFrame, file: str, table: str, known: set[str]) ->
             clean[column] = _number_column(frame, file, column, allow_empty=False)
             _non_negative(clean[column], file, column)
     if table == "visits":
-        clean["rep_id"] = _as_text(frame["rep_id"]).astype(object)
+        clean["rep_id"] = _as_text(frame["rep_id"])
         clean["productive"] = _productive_column(frame, file)
     return clean
 
