@@ -33,7 +33,7 @@ def main() -> None:
     print(f"peak RSS after loading {peak_rss_mb():.0f} MB", flush=True)
     dataset = make_dataset(tables, config)
     cutoffs = training_cutoffs(dataset.history, dataset.history.last_day + 1, config)
-    features, target = dataset.training_rows(cutoffs)
+    features, target = dataset.training_rows(cutoffs, cache=False)
     built = time.perf_counter()
     print(f"peak RSS after features {peak_rss_mb():.0f} MB", flush=True)
     fit_candidate(poisson_boosting, dataset.spec, config.seed, features, target)

@@ -39,18 +39,27 @@ class Dataset:
     spec: FeatureSpec
     _frames: dict[int, pd.DataFrame] = field(default_factory=dict)
 
-    def features(self, cutoff: int) -> pd.DataFrame:
-        """Return (and cache) the feature frame at CUTOFF."""
-        if cutoff not in self._frames:
-            self._frames[cutoff] = build_features(self.history, self.spec, cutoff)
-        return self._frames[cutoff]
+    def features(self, cutoff: int, cache: bool = True) -> pd.DataFrame:
+        """Return the feature frame at CUTOFF, kept for reuse when CACHE."""
+        if cutoff in self._frames:
+            return self._frames[cutoff]
+        frame = build_features(self.history, self.spec, cutoff)
+        if cache:
+            self._frames[cutoff] = frame
+        return frame
 
-    def training_rows(self, cutoffs: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Stack features and targets of every retailer at every cutoff."""
-        horizon = self.spec.horizon_days
-        features = [self.features(c).to_numpy(np.float32) for c in cutoffs]
-        targets = [build_target(self.history, c, horizon) for c in cutoffs]
-        return np.concatenate(features), np.concatenate(targets)
+    def training_rows(
+        self, cutoffs: list[int], cache: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Stack features (float32) and targets of every retailer at every cutoff."""
+        n, horizon = self.history.n_retailers, self.spec.horizon_days
+        features = np.empty((n * len(cutoffs), len(self.spec.feature_names())), np.float32)
+        target = np.empty(n * len(cutoffs))
+        for index, cutoff in enumerate(cutoffs):
+            rows = slice(index * n, (index + 1) * n)
+            features[rows] = self.features(cutoff, cache).to_numpy(np.float32)
+            target[rows] = build_target(self.history, cutoff, horizon)
+        return features, target
 
 
 def make_dataset(tables: Tables, config: RunConfig) -> Dataset:

@@ -23,7 +23,7 @@ def fit_production(
 ) -> tuple[Regressor, list[int]]:
     """Fit a candidate on the newest cutoffs whose horizons are fully observed."""
     cutoffs = training_cutoffs(dataset.history, dataset.history.last_day + 1, config)
-    features, target = dataset.training_rows(cutoffs)
+    features, target = dataset.training_rows(cutoffs, cache=False)
     return fit_candidate(factory, dataset.spec, config.seed, features, target), cutoffs
 
 
