@@ -1,0 +1,261 @@
+"""Features per retailer from data strictly before a cutoff, and the target after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ml.calendar import holiday_calendar
+from ml.history import DAY_EPOCH, History, day_number
+
+LOOKBACK_DAYS = 364
+CATEGORICAL_COLUMNS = ("channel", "outlet_class")
+SALES_FEATURES = (
+    "days_since_last_order",
+    "orders_28",
+    "orders_91",
+    "orders_364",
+    "value_28",
+    "value_prev_28",
+    "value_91",
+    "value_182",
+    "value_364",
+    "trend_28_vs_91",
+    "mean_order_value_91",
+    "order_interval_days",
+    "interval_irregularity",
+    "overdue_days",
+    "expected_orders_in_horizon",
+    "skus_91",
+    "quantity_91",
+    "weekend_order_share",
+    "tenure_days",
+    "value_last_year_horizon",
+    "value_last_year_before",
+)
+VISIT_FEATURES = ("visits_91", "productive_rate_91", "days_since_last_visit")
+OFFTAKE_FEATURES = ("offtake_quantity_28", "offtake_quantity_91")
+CALENDAR_FEATURES = (
+    "cutoff_month",
+    "holidays_in_horizon",
+    "days_to_major_festival",
+)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What features a dataset supports and how categories are encoded."""
+
+    horizon_days: int = 28
+    country: str = "ID"
+    density_radius_km: float = 1.0
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    has_location: bool = False
+    has_visits: bool = False
+    has_offtake: bool = False
+
+    def feature_names(self) -> list[str]:
+        """Return the ordered feature columns this spec produces."""
+        names = list(SALES_FEATURES) + list(CALENDAR_FEATURES)
+        names += [column for column in CATEGORICAL_COLUMNS if column in self.categories]
+        if self.has_location:
+            names.append("outlets_within_radius")
+        if self.has_visits:
+            names += VISIT_FEATURES
+        if self.has_offtake:
+            names += OFFTAKE_FEATURES
+        return names
+
+    def categorical_mask(self) -> list[bool]:
+        """Return which feature columns are categorical codes."""
+        return [name in CATEGORICAL_COLUMNS for name in self.feature_names()]
+
+
+def make_feature_spec(
+    history: History, horizon_days: int = 28, country: str = "ID", density_radius_km: float = 1.0
+) -> FeatureSpec:
+    """Derive the feature spec from the columns the data actually has."""
+    categories = {
+        column: sorted(history.retailers[column].dropna().unique().tolist())
+        for column in CATEGORICAL_COLUMNS
+        if column in history.retailers.columns and history.retailers[column].notna().any()
+    }
+    return FeatureSpec(
+        horizon_days=horizon_days,
+        country=country,
+        density_radius_km=density_radius_km,
+        categories=categories,
+        has_location=history.has_location,
+        has_visits=history.visits is not None,
+        has_offtake=history.offtake is not None,
+    )
+
+
+def _window(
+    n: int, retailer: np.ndarray, age: np.ndarray, days: int, weights: np.ndarray | None
+) -> np.ndarray:
+    mask = age <= days
+    chosen = None if weights is None else weights[mask]
+    return np.bincount(retailer[mask], weights=chosen, minlength=n).astype(float)
+
+
+def _between(
+    n: int, retailer: np.ndarray, day: np.ndarray, start: int, end: int, weights: np.ndarray
+) -> np.ndarray:
+    mask = (day >= start) & (day < end)
+    return np.bincount(retailer[mask], weights=weights[mask], minlength=n)
+
+
+def _order_intervals(
+    n: int, retailer: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each retailer's median gap between orders and the gaps' spread."""
+    same = retailer[1:] == retailer[:-1]
+    gaps = pd.Series((day[1:] - day[:-1])[same].astype(float))
+    grouped = gaps.groupby(retailer[1:][same])
+    median = grouped.median().reindex(range(n)).to_numpy()
+    spread = (grouped.std() / grouped.mean()).reindex(range(n)).to_numpy()
+    return median, spread
+
+
+def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np.ndarray]:
+    n, daily = history.n_retailers, history.daily
+    keep = (daily.day < cutoff) & (daily.day >= cutoff - LOOKBACK_DAYS)
+    retailer, day = daily.retailer[keep], daily.day[keep]
+    value, quantity = daily.value[keep], daily.quantity[keep]
+    age = cutoff - day
+    out: dict[str, np.ndarray] = {}
+    for days in (28, 91, 364):
+        out[f"orders_{days}"] = _window(n, retailer, age, days, None)
+    for days in (28, 91, 182, 364):
+        out[f"value_{days}"] = _window(n, retailer, age, days, value)
+    out["value_prev_28"] = _window(n, retailer, age, 56, value) - out["value_28"]
+    out["trend_28_vs_91"] = np.log1p(out["value_28"]) - np.log1p(out["value_91"] * 28 / 91)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean_order_value_91"] = out["value_91"] / out["orders_91"]
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, retailer, day)
+    has_order = last > np.iinfo(np.int64).min
+    out["days_since_last_order"] = np.where(has_order, cutoff - last, np.nan)
+    interval, spread = _order_intervals(n, retailer, day)
+    out["order_interval_days"], out["interval_irregularity"] = interval, spread
+    out["overdue_days"] = out["days_since_last_order"] - interval
+    out["expected_orders_in_horizon"] = horizon / interval
+    out["quantity_91"] = _window(n, retailer, age, 91, quantity)
+    weekend = (((day + 3) % 7) >= 5).astype(float)  # day 0 (1970-01-01) was a Thursday
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["weekend_order_share"] = _window(n, retailer, age, 364, weekend) / out["orders_364"]
+    first = history.first_order_day
+    out["tenure_days"] = np.where(first < cutoff, cutoff - first, np.nan)
+    out["skus_91"] = _distinct_skus(history, cutoff, n)
+    out.update(_last_year(history, cutoff, horizon, retailer, day, value))
+    return out
+
+
+def _distinct_skus(history: History, cutoff: int, n: int) -> np.ndarray:
+    lines = history.lines
+    keep = (lines.day < cutoff) & (lines.day >= cutoff - 91)
+    pair, retailer = lines.pair[keep], lines.retailer[keep]
+    first_of_pair = np.r_[True, pair[1:] != pair[:-1]]  # pairs are adjacent: no sort needed
+    return np.bincount(retailer[first_of_pair], minlength=n).astype(float)
+
+
+def _last_year(
+    history: History,
+    cutoff: int,
+    horizon: int,
+    retailer: np.ndarray,
+    day: np.ndarray,
+    value: np.ndarray,
+) -> dict[str, np.ndarray]:
+    n, start = history.n_retailers, cutoff - LOOKBACK_DAYS
+    if start - horizon < history.first_day:
+        nothing = np.full(n, np.nan)
+        return {"value_last_year_horizon": nothing, "value_last_year_before": nothing.copy()}
+    return {
+        "value_last_year_horizon": _between(n, retailer, day, start, start + horizon, value),
+        "value_last_year_before": _between(n, retailer, day, start - horizon, start, value),
+    }
+
+
+def _visit_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
+    visits, n = history.visits, history.n_retailers
+    assert visits is not None
+    keep = (visits.day < cutoff) & (visits.day >= cutoff - LOOKBACK_DAYS)
+    retailer, age = visits.retailer[keep], cutoff - visits.day[keep]
+    count = _window(n, retailer, age, 91, None)
+    productive = _window(n, retailer, age, 91, visits.productive[keep].astype(float))
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, retailer, visits.day[keep])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = productive / count
+    since = np.where(last > np.iinfo(np.int64).min, cutoff - last, np.nan)
+    return {"visits_91": count, "productive_rate_91": rate, "days_since_last_visit": since}
+
+
+def _offtake_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
+    offtake, n = history.offtake, history.n_retailers
+    assert offtake is not None
+    keep = (offtake.day < cutoff) & (offtake.day >= cutoff - 91)
+    retailer, age, quantity = (
+        offtake.retailer[keep],
+        cutoff - offtake.day[keep],
+        offtake.quantity[keep],
+    )
+    return {
+        "offtake_quantity_28": _window(n, retailer, age, 28, quantity),
+        "offtake_quantity_91": _window(n, retailer, age, 91, quantity),
+    }
+
+
+def _calendar_features(spec: FeatureSpec, cutoff: int, n: int) -> dict[str, np.ndarray]:
+    """Calendar facts about the cutoff and its horizon: public knowledge, not data."""
+    year = int(str(DAY_EPOCH + np.timedelta64(cutoff, "D"))[:4])
+    calendar = holiday_calendar(spec.country, year - 1, year + 2)
+    horizon = spec.horizon_days
+    in_horizon = np.count_nonzero(
+        (calendar.holiday_days >= cutoff) & (calendar.holiday_days < cutoff + horizon)
+    )
+    upcoming = calendar.festival_days[calendar.festival_days >= cutoff]
+    to_festival = float(min(upcoming[0] - cutoff, 366)) if len(upcoming) else 366.0
+    month = float(int(str(DAY_EPOCH + np.timedelta64(cutoff, "D"))[5:7]))
+    return {
+        "cutoff_month": np.full(n, month),
+        "holidays_in_horizon": np.full(n, float(in_horizon)),
+        "days_to_major_festival": np.full(n, to_festival),
+    }
+
+
+def build_features(history: History, spec: FeatureSpec, cutoff: pd.Timestamp | int) -> pd.DataFrame:
+    """Return one row of features per retailer using only data dated before CUTOFF."""
+    day = cutoff if isinstance(cutoff, int) else day_number(cutoff)
+    n = history.n_retailers
+    columns = _sales_features(history, day, spec.horizon_days)
+    columns.update(_calendar_features(spec, day, n))
+    for name, levels in spec.categories.items():
+        codes = pd.Categorical(history.retailers[name], categories=levels).codes.astype(float)
+        columns[name] = np.where(codes < 0, np.nan, codes)
+    if spec.has_location:
+        columns["outlets_within_radius"] = history.density(spec.density_radius_km)
+    if spec.has_visits:
+        columns.update(_visit_features(history, day))
+    if spec.has_offtake:
+        columns.update(_offtake_features(history, day))
+    missing = [name for name in spec.feature_names() if name not in columns]
+    if missing:
+        raise ValueError(f"the data cannot produce features {missing} that the model needs")
+    return pd.DataFrame(
+        {name: columns[name] for name in spec.feature_names()},
+        index=pd.Index(history.retailer_ids, name="retailer_id"),
+    )
+
+
+def build_target(history: History, cutoff: pd.Timestamp | int, horizon_days: int) -> np.ndarray:
+    """Return each retailer's purchase value in the HORIZON_DAYS from CUTOFF on."""
+    day = cutoff if isinstance(cutoff, int) else day_number(cutoff)
+    daily = history.daily
+    return _between(
+        history.n_retailers, daily.retailer, daily.day, day, day + horizon_days, daily.value
+    )
