@@ -134,8 +134,13 @@ async def connection_page(
     first: int,
     after: str | None,
     to_node: Callable[[Any], T],
+    key: Callable[[Any], str] | None = None,
 ) -> Connection[T]:
-    """One keyset page of `stmt` ordered by a unique column, as a connection."""
+    """One keyset page of `stmt` ordered by a unique column, as a connection.
+
+    The cursor is the row's value of the sort column; give `key` when the sort is an expression
+    rather than a mapped column.
+    """
     from backend.kit.pagination import keyset_page
 
     check_page_size(first, maximum=context.settings.graphql.max_page_size)
@@ -146,12 +151,20 @@ async def connection_page(
         first=first,
         after=decode_cursor(after) if after else None,
     )
-    name = sort_column.key
     return build_connection(
         rows,
         first=first,
         had_cursor=after is not None,
-        key=lambda row: str(getattr(row, name)),
+        key=key or _attribute_key(sort_column.key),
         to_node=to_node,
         count=count,
     )
+
+
+def _attribute_key(name: str) -> Callable[[Any], str]:
+    """Read a row's cursor value from the attribute the list is sorted by."""
+
+    def read(row: Any) -> str:
+        return str(getattr(row, name))
+
+    return read

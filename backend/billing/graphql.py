@@ -15,9 +15,7 @@ from backend.api.mutations import run_mutation
 from backend.api.types import (
     Connection,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.billing import delivery, invoicing, notes, payments
@@ -33,7 +31,6 @@ from backend.billing.models import BillingDocument, DocumentKind, NoteReason, Pa
 from backend.billing.repository import documents_query
 from backend.billing.statements import statement_of_account
 from backend.kit.ids import decode_typed_id
-from backend.kit.pagination import keyset_page
 
 IDEMPOTENCY = "Client-generated key: a retry with it returns the first result."
 
@@ -154,22 +151,14 @@ class BillingQuery:
     ) -> Connection[BillingDocumentNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
         dist = _id(distributor_id, "Distributor", "distributorId") if distributor_id else None
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             documents_query(principal, distributor_id=dist),
             sort_column=BillingDocument.number,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.number,
+            after=after,
             to_node=document_node,
-            count=count,
         )
 
     @strawberry.field(description="A distributor's statement of account for a period.")

@@ -18,15 +18,12 @@ from backend.api.types import (
     Money,
     Node,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.claims import service
 from backend.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
 from backend.kit.ids import decode_typed_id, encode_global_id
-from backend.kit.pagination import keyset_page
 from backend.orders.graphql_types import grouped_loader, money
 
 IDEMPOTENCY = "Client-generated key: a retry with it returns the first result."
@@ -164,21 +161,13 @@ class ClaimsQuery:
     ) -> Connection[ClaimNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             service.claims_query(principal, distributor_id=None),
             sort_column=Claim.reference,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.reference,
+            after=after,
             to_node=claim_node,
-            count=count,
         )
 
 

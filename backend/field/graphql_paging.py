@@ -10,8 +10,7 @@ from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import QueryableAttribute
 
 from backend.api.context import Context
-from backend.api.types import Connection, build_connection, check_page_size, decode_cursor
-from backend.kit.pagination import keyset_page
+from backend.api.types import Connection, connection_page
 
 N = TypeVar("N")
 First = Annotated[int, strawberry.argument(description="Page size, 1 to 100.")]
@@ -27,16 +26,7 @@ async def page(
     key: Callable[[Any], str],
     to_node: Callable[[Any], N],
 ) -> Connection[N]:
-    """Fetch the page after the cursor, ordered by a unique text key."""
-    context = info.context
-    check_page_size(first, maximum=context.settings.graphql.max_page_size)
-    rows, count = await keyset_page(
-        context.session,
-        stmt,
-        sort_column=sort,
-        first=first,
-        after=decode_cursor(after) if after else None,
-    )
-    return build_connection(
-        rows, first=first, had_cursor=after is not None, key=key, to_node=to_node, count=count
+    """Fetch the page after the cursor, ordered by a unique text key (an expression: `key` reads it)."""
+    return await connection_page(
+        info.context, stmt, sort_column=sort, first=first, after=after, to_node=to_node, key=key
     )

@@ -14,13 +14,10 @@ from backend.api.mutations import run_mutation
 from backend.api.types import (
     Connection,
     UserError,
-    build_connection,
-    check_page_size,
-    decode_cursor,
+    connection_page,
 )
 from backend.auth.principal import Principal
 from backend.kit.ids import decode_typed_id
-from backend.kit.pagination import keyset_page
 from backend.orders import workflow
 from backend.orders.graphql_types import PrimaryOrderNode, order_node
 from backend.orders.models import OrderStatus, PrimaryOrder
@@ -134,26 +131,18 @@ class OrdersQuery:
     ) -> Connection[PrimaryOrderNode]:
         context = info.context
         principal = await context.principal()
-        check_page_size(first, maximum=context.settings.graphql.max_page_size)
         dist = (
             decode_typed_id(distributor_id, "Distributor", field="distributorId")
             if distributor_id
             else None
         )
-        rows, count = await keyset_page(
-            context.session,
+        return await connection_page(
+            context,
             orders_query(principal, distributor_id=dist, status=status),
             sort_column=PrimaryOrder.reference,
             first=first,
-            after=decode_cursor(after) if after else None,
-        )
-        return build_connection(
-            rows,
-            first=first,
-            had_cursor=after is not None,
-            key=lambda r: r.reference,
+            after=after,
             to_node=order_node,
-            count=count,
         )
 
 
