@@ -7,7 +7,7 @@ from typing import Any
 
 from geoalchemy2.elements import WKBElement, WKTElement
 from geoalchemy2.shape import to_shape
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, shape
 
 from backend.kit.errors import ValidationFailed
 
@@ -72,17 +72,8 @@ def multipolygon_from_geojson(value: Any, *, field: str) -> WKTElement:
     return WKTElement(geom.wkt, srid=4326)
 
 
-def geojson_of(value: Any) -> dict[str, Any] | None:
-    """GeoJSON of a stored geography, or None."""
-    if value is None:
-        return None
-    geom = shape_from_wkt(value.data) if isinstance(value, WKTElement) else to_shape(value)
-    return dict(mapping(geom))
-
-
 __all__ = [
     "WKBElement",
-    "geojson_of",
     "multipolygon_from_geojson",
     "point_coordinates",
     "point_element",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.auth.principal import Principal
@@ -29,32 +29,17 @@ from backend.field.visit_models import (
 from backend.field.visits import CheckIn, CheckOut, Collection
 from backend.identity.models import Role
 from backend.kit.db import set_tenant
+from backend.kit.settings import Settings
 from tests.factories.catalog import make_product
 from tests.factories.field import make_rep
 from tests.factories.identity import make_tenant, make_user, principal_of
 from tests.factories.parties import make_distributor, make_retailer
 from tests.factories.territories import make_territory
+from tests.support.committed import purge_tenant
 
 REPS = 50
 VISITS_PER_REP = 10  # 4 items a visit: 40 items a rep
 CONNECTIONS = 8
-CLEANUP_TABLES = (
-    "sync_item",
-    "field_device",
-    "captured_order_line",
-    "captured_order",
-    "visit_stock_line",
-    "collection_record",
-    "visit",
-    "rep",
-    "app_user",
-    "retailer",
-    "distributor",
-    "product",
-    "territory",
-    "idempotency_key",
-    "tenant",
-)
 
 
 @dataclass(frozen=True)
@@ -171,15 +156,8 @@ async def _count(session: AsyncSession, model: type, *where: object) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def _cleanup(sessionmaker: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID) -> None:
-    async with sessionmaker() as session, session.begin():
-        await set_tenant(session, tenant_id)
-        for table in CLEANUP_TABLES:
-            await session.execute(text(f"DELETE FROM {table}"))
-
-
 async def test_every_item_is_applied_exactly_once_whatever_the_resends(
-    committing_engine: AsyncEngine,
+    committing_engine: AsyncEngine, settings: Settings
 ) -> None:
     sessionmaker = async_sessionmaker(committing_engine, expire_on_commit=False)
     world = await _build_world(sessionmaker)
@@ -221,4 +199,4 @@ async def test_every_item_is_applied_exactly_once_whatever_the_resends(
                 assert sorted(o.sequence for o in outcomes) == list(range(1, 41))
                 assert {o.status for o in outcomes} == {SyncItemStatus.ACCEPTED}
     finally:
-        await _cleanup(sessionmaker, world.tenant_id)
+        await purge_tenant(settings.test_database_owner_url, world.tenant_id)
