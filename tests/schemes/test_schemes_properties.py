@@ -55,7 +55,12 @@ slab_lists = st.lists(
 
 @st.composite
 def schemes(draw: st.DrawFn, *, monotone: bool = False) -> Scheme:
-    """A random on-bill scheme; `monotone` leaves out minimums, caps and EXCLUSIVE."""
+    """A random on-bill scheme; `monotone` leaves out minimums, caps, EXCLUSIVE and BEST_OF free goods.
+
+    Those are thresholds like slabs: when removing a line drops a cart below one, the line can
+    move to another scheme whose discount is larger even though its whole benefit (discount plus
+    free goods) is smaller.
+    """
     kinds = [
         SchemeKind.PERCENT_DISCOUNT,
         SchemeKind.FLAT_DISCOUNT,
@@ -69,6 +74,8 @@ def schemes(draw: st.DrawFn, *, monotone: bool = False) -> Scheme:
     combinations = [Combination.STACKABLE, Combination.BEST_OF] + (
         [] if monotone else [Combination.EXCLUSIVE]
     )
+    if monotone and kind is SchemeKind.BUY_X_GET_Y:
+        combinations = [Combination.STACKABLE]
     slabs = draw(slab_lists)
     if kind is SchemeKind.VALUE_SLABS:
         slabs = tuple(Slab(s.threshold * 1000, s.percent) for s in slabs)
