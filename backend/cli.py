@@ -1,14 +1,15 @@
-"""The `jalur` command line: serve, worker, migrate, tokens, schema export, demo data."""
+"""The `jalur` command line: serve, worker, migrate, train, score, tokens, schema, demo data."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,6 +69,10 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
+    from backend.jobs.registry import load_handlers
+
+    load_handlers()  # handlers and the optimiser loaded once, before forks
+
     settings = get_settings()
     click.echo(f"relayed {_relay(settings)} queued job(s) that had not reached the queue")
     connection = Redis.from_url(settings.redis_url)
@@ -99,6 +104,167 @@ def _relay(settings: Settings) -> int:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _submit_per_tenant(
+    settings: Settings, kind: str, payload: dict[str, Any], tenant_code: str | None, now: bool
+) -> tuple[list[str], bool]:
+    """Record a job for one tenant (or every tenant), then push it, or run it here with NOW.
+
+    Returns a line per tenant and whether every job run here succeeded.
+    """
+    from backend.identity.repository import all_tenants, tenant_id_for_code
+    from backend.jobs.queue import job_queue, push_committed
+    from backend.jobs.runner import execute_job
+    from backend.jobs.service import pending_after_commit, submit_job
+    from backend.kit.db import make_engine, make_sessionmaker, set_tenant
+    from backend.kit.errors import JalurError
+
+    async def run() -> tuple[list[str], bool]:
+        engine = make_engine(settings.database_url, pool_size=2)
+        sessions = make_sessionmaker(engine)
+        lines: list[str] = []
+        succeeded = True
+        try:
+            async with sessions() as session, session.begin():
+                if tenant_code is None:
+                    tenants = await all_tenants(session)
+                else:
+                    found = await tenant_id_for_code(session, tenant_code)
+                    if found is None:
+                        raise click.ClickException(f"no tenant with code {tenant_code!r}")
+                    tenants = [(found, tenant_code)]
+            for tenant_id, code in tenants:
+                async with sessions() as session:
+                    async with session.begin():
+                        await set_tenant(session, tenant_id)
+                        job = await submit_job(
+                            session, tenant_id=tenant_id, kind=kind, payload=payload
+                        )
+                    pending = pending_after_commit(session)
+                if not now:
+                    await push_committed(job_queue(settings.redis_url), sessions, pending)
+                    lines.append(f"{code}: {kind} job {job.id} queued")
+                    continue
+                try:
+                    result = await execute_job(sessions, job.id, tenant_id)
+                except JalurError as exc:
+                    lines.append(f"{code}: {kind} job {job.id} FAILED {exc.code}: {exc.message}")
+                    succeeded = False
+                    continue
+                lines.append(f"{code}: {kind} job {job.id} SUCCEEDED {json.dumps(result)}")
+        finally:
+            await engine.dispose()
+        return lines, succeeded
+
+    return asyncio.run(run())
+
+
+@main.command("plan")
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day to plan (default: tomorrow in each tenant's time zone).",
+)
+@click.option("--tenant", "tenant_code", default=None, help="Only this tenant (default: all).")
+def plan(on: datetime | None, tenant_code: str | None) -> None:
+    """Queue one planRepDay job per rep (the nightly fan-out); `jalur worker` runs them."""
+    settings = get_settings()
+    queued = _fan_out_plans(settings, None if on is None else on.date(), tenant_code)
+    for code, day, count in queued:
+        click.echo(f"{code}: queued {count} planRepDay job(s) for {day.isoformat()}")
+
+
+def _fan_out_plans(
+    settings: Settings, on: date | None, tenant_code: str | None
+) -> list[tuple[str, date, int]]:
+    from zoneinfo import ZoneInfo
+
+    from backend.identity.repository import all_tenants, current_tenant
+    from backend.jobs.queue import job_queue, push_committed
+    from backend.jobs.service import pending_after_commit
+    from backend.kit.db import make_engine, make_sessionmaker, set_tenant
+    from backend.planning.service import submit_nightly
+
+    async def run() -> list[tuple[str, date, int]]:
+        engine = make_engine(settings.database_url, pool_size=2)
+        sessions = make_sessionmaker(engine)
+        queue = job_queue(settings.redis_url)
+        done: list[tuple[str, date, int]] = []
+        try:
+            async with sessions() as session, session.begin():
+                tenants = await all_tenants(session)
+            for tenant_id, code in tenants:
+                if tenant_code is not None and code != tenant_code:
+                    continue
+                async with sessions() as session:
+                    async with session.begin():
+                        await set_tenant(session, tenant_id)
+                        tenant = await current_tenant(session)
+                        assert tenant is not None
+                        tomorrow = datetime.now(ZoneInfo(tenant.timezone)).date() + timedelta(1)
+                        day = on or tomorrow
+                        jobs = await submit_nightly(session, tenant_id, day)
+                    await push_committed(queue, sessions, pending_after_commit(session))
+                done.append((code, day, len(jobs)))
+        finally:
+            await engine.dispose()
+        if tenant_code is not None and not done:
+            raise click.ClickException(f"no tenant {tenant_code!r}")
+        return done
+
+    return asyncio.run(run())
+
+
+def _report(lines: list[str], succeeded: bool) -> None:
+    click.echo("\n".join(lines) or "no tenants")
+    if not succeeded:
+        sys.exit(1)
+
+
+def _date_payload(value: datetime | None) -> dict[str, Any]:
+    return {} if value is None else {"as_of": value.date().isoformat()}
+
+
+@main.command()
+@click.option("--tenant", "tenant_code", default=None, help="Tenant code (default: every tenant).")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Train on data before this date and score it (default: today, tenant's time zone).",
+)
+@click.option(
+    "--now", is_flag=True, help="Run in this process instead of on a worker (exit 1 on failure)."
+)
+def train(tenant_code: str | None, as_of: datetime | None, now: bool) -> None:
+    """Train the offtake ranking model, activate it (or the baseline it fails to beat), score."""
+    _report(
+        *_submit_per_tenant(get_settings(), "train_model", _date_payload(as_of), tenant_code, now)
+    )
+
+
+@main.command()
+@click.option("--tenant", "tenant_code", default=None, help="Tenant code (default: every tenant).")
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Score as of this date (default: today in each tenant's time zone).",
+)
+@click.option(
+    "--now", is_flag=True, help="Run in this process instead of on a worker (exit 1 on failure)."
+)
+def score(tenant_code: str | None, as_of: datetime | None, now: bool) -> None:
+    """Score every trading retailer with the active ranking model (run nightly)."""
+    _report(
+        *_submit_per_tenant(
+            get_settings(), "score_retailers", _date_payload(as_of), tenant_code, now
+        )
+    )
 
 
 @main.command()
@@ -187,7 +353,7 @@ def demo_seed(seed: int) -> None:
     result = _in_session(get_settings(), lambda s: seed_demo(s, seed=seed))
     verb = "created" if result.created else "already present, reused"
     counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
-    click.echo(f"demo tenant jkt-demo {verb}: {counts}")
+    click.echo(f"demo tenant jkt-demo {verb}: {counts}; {result.plans_built} day plan(s) built")
 
 
 @demo.command("info")

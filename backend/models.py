@@ -1,6 +1,12 @@
 """Every mapped model, imported in one place so the metadata is complete (Alembic, tests)."""
 
-from backend.billing.models import BillingDocument, BillingLine, Payment, PaymentAllocation
+from backend.billing.models import (
+    BillingDocument,
+    BillingLine,
+    BillingLineTax,
+    Payment,
+    PaymentAllocation,
+)
 from backend.catalog.models import Product
 from backend.claims.models import Claim, ClaimLine
 from backend.field.goal_models import Goal
@@ -19,9 +25,33 @@ from backend.jobs.models import Job
 from backend.kit.db import Base
 from backend.kit.idempotency import IdempotencyKey
 from backend.ledger.models import DocumentSeries, Journal, JournalEntry, LedgerAccount
+from backend.offtake.models import DerivedOfftake, OfftakeImport, OfftakeRejection, SellOutLine
 from backend.orders.models import OrderTransition, PrimaryOrder, PrimaryOrderLine, PrimarySettings
 from backend.parties.models import Distributor, Retailer
+from backend.planning.models import DayPlan, DayPlanDropped, DayPlanStop
 from backend.pricing.models import PriceListItem
+from backend.ranking.models import RankingModel, RetailerScore
+from backend.schemes.models import (
+    SchemeAccrual,
+    SchemeBundleItem,
+    SchemeProduct,
+    SchemeSlab,
+    SchemeTarget,
+    TradeScheme,
+)
+from backend.secondary.models import (
+    RetailerCredit,
+    SalesReturn,
+    SecondaryAllocation,
+    SecondaryCollection,
+    SecondaryDocument,
+    SecondaryLine,
+    SecondaryLineBatch,
+    SecondaryLineScheme,
+    SecondaryOrder,
+    SecondaryOrderLine,
+    SecondarySettings,
+)
 from backend.territories.models import Territory
 
 metadata = Base.metadata
@@ -31,11 +61,16 @@ __all__ = [
     "BeatRetailer",
     "BillingDocument",
     "BillingLine",
+    "BillingLineTax",
     "CapturedOrder",
     "CapturedOrderLine",
     "Claim",
     "ClaimLine",
     "CollectionRecord",
+    "DayPlan",
+    "DayPlanDropped",
+    "DayPlanStop",
+    "DerivedOfftake",
     "Distributor",
     "DistributorStock",
     "DocumentSeries",
@@ -47,6 +82,8 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "LedgerAccount",
+    "OfftakeImport",
+    "OfftakeRejection",
     "OrderTransition",
     "Payment",
     "PaymentAllocation",
@@ -57,12 +94,32 @@ __all__ = [
     "PrimaryOrderLine",
     "PrimarySettings",
     "Product",
+    "RankingModel",
     "Rep",
     "Retailer",
+    "RetailerCredit",
+    "RetailerScore",
+    "SalesReturn",
+    "SchemeAccrual",
+    "SchemeBundleItem",
+    "SchemeProduct",
+    "SchemeSlab",
+    "SchemeTarget",
+    "SecondaryAllocation",
+    "SecondaryCollection",
+    "SecondaryDocument",
+    "SecondaryLine",
+    "SecondaryLineBatch",
+    "SecondaryLineScheme",
+    "SecondaryOrder",
+    "SecondaryOrderLine",
+    "SecondarySettings",
+    "SellOutLine",
     "StockMovement",
     "SyncItem",
     "Tenant",
     "Territory",
+    "TradeScheme",
     "User",
     "Visit",
     "VisitStockLine",

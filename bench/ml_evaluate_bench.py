@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from ml_common import load_average
+from ml_common import load_average, print_wins
 
 from ml.evaluate import format_report, run_evaluation
 from ml.rolling import RunConfig, make_dataset
@@ -35,20 +35,7 @@ def main() -> None:
     )
     print(format_report(report))
     Path(args.out).write_text(json.dumps(report.to_json(), indent=2))
-    model = report.models["model"]["per_cutoff"]
-    baselines = [name for name in report.models if name != "model"]
-    all_won = True
-    for index, row in enumerate(model):
-        losses = [
-            f"{name}.{metric}"
-            for name in baselines
-            for metric in ("ndcg_at_k", "value_captured_at_k")
-            if report.models[name]["per_cutoff"][index][metric] >= row[metric]
-        ]
-        all_won &= not losses
-        verdict = "yes" if not losses else f"NO, not {losses}"
-        print(f"{row['cutoff']}: model beats every baseline: {verdict}")
-    print(f"model beats every baseline on NDCG@k and value captured@k at every cutoff: {all_won}")
+    print_wins(report)
     elapsed = time.perf_counter() - started
     print(f"evaluation took {elapsed:.1f} s; load average after: {load_average()}")
 

@@ -41,6 +41,7 @@ from backend.territories.models import Territory, TerritoryLevel
 DAY = date(2026, 11, 2)
 CLEANUP_TABLES = (
     "payment_allocation",
+    "billing_line_tax",
     "billing_line",
     "stock_movement",
     "distributor_stock",

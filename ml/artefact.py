@@ -24,7 +24,7 @@ from ml.modeling import Regressor
 
 ARTEFACT_FORMAT_VERSION = 1
 # Bump when a feature's meaning changes, so old models are refused instead of fed wrong inputs.
-FEATURE_SET_VERSION = "2026-11-25.1"
+FEATURE_SET_VERSION = "2026-11-25.2"
 MODEL_FILE = "model.pkl"
 CARD_FILE = "card.json"
 
@@ -82,14 +82,24 @@ def make_card(
     } | details
 
 
+def artefact_payload(artefact: Artefact) -> tuple[dict[str, Any], bytes]:
+    """Return the final card (with the model file's SHA-256) and the model file's bytes.
+
+    This is what any store keeps: `save_artefact` writes it to a folder, a database may keep
+    it in a row; `artefact_from_payload` reads it back with the same checks.
+    """
+    model_bytes = pickle.dumps(artefact.estimator, protocol=pickle.HIGHEST_PROTOCOL)
+    card = artefact.card | {"model_sha256": hashlib.sha256(model_bytes).hexdigest()}
+    return card, model_bytes
+
+
 def save_artefact(artefact: Artefact, models_dir: str | Path) -> Path:
     """Write the artefact into MODELS_DIR/<version>/ atomically and return that folder."""
     root = Path(models_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
-    model_bytes = pickle.dumps(artefact.estimator, protocol=pickle.HIGHEST_PROTOCOL)
+    card, model_bytes = artefact_payload(artefact)
     (staging / MODEL_FILE).write_bytes(model_bytes)
-    card = artefact.card | {"model_sha256": hashlib.sha256(model_bytes).hexdigest()}
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
     target = root / artefact.version
     os.replace(staging, target)
@@ -106,7 +116,7 @@ def _resolve(path: Path) -> Path:
     return versions[-1]
 
 
-def _check_compatible(card: dict[str, Any], where: Path) -> None:
+def _check_compatible(card: dict[str, Any], where: str) -> None:
     def refuse(problem: str) -> IncompatibleArtefactError:
         version = card.get("version", "?")
         return IncompatibleArtefactError(
@@ -130,21 +140,26 @@ def load_artefact(path: str | Path) -> Artefact:
     """Load the artefact at PATH (a version folder, or the newest one under it) after checks."""
     folder = _resolve(Path(path))
     card = json.loads((folder / CARD_FILE).read_text())
-    _check_compatible(card, folder)
-    model_bytes = (folder / MODEL_FILE).read_bytes()
+    _check_compatible(card, str(folder))
+    return artefact_from_payload(card, (folder / MODEL_FILE).read_bytes(), str(folder))
+
+
+def artefact_from_payload(card: dict[str, Any], model_bytes: bytes, where: str) -> Artefact:
+    """Rebuild an artefact from its card and model bytes, refusing what cannot be served.
+
+    WHERE names the store in error messages (a folder, a registry row).
+    """
+    _check_compatible(card, where)
     if hashlib.sha256(model_bytes).hexdigest() != card.get("model_sha256"):
         raise IncompatibleArtefactError(
-            f"artefact at {folder}: {MODEL_FILE} does not match its card"
+            f"artefact at {where}: {MODEL_FILE} does not match its card"
         )
-    spec_fields = card["feature_spec"]
-    spec = FeatureSpec(**spec_fields)
+    spec = FeatureSpec(**card["feature_spec"])
     if spec.feature_names() != card["feature_names"]:
         raise IncompatibleArtefactError(
-            f"artefact at {folder}: feature list does not match its spec"
+            f"artefact at {where}: feature list does not match its spec"
         )
-    estimator = pickle.loads(model_bytes)  # trusted: our own file, checked against its card
+    estimator = pickle.loads(model_bytes)  # trusted: our own bytes, checked against its card
     if estimator is None and card["active"] not in ACTIVATABLE_BASELINES:
-        raise IncompatibleArtefactError(
-            f"artefact at {folder}: unknown baseline {card['active']!r}"
-        )
+        raise IncompatibleArtefactError(f"artefact at {where}: unknown baseline {card['active']!r}")
     return Artefact(card["active"], estimator, spec, card)

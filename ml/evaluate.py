@@ -13,11 +13,18 @@ import numpy as np
 import pandas as pd
 
 from ml.baselines import ACTIVATABLE_BASELINES, BASELINE_NAMES, baseline_predictions
-from ml.features import build_target
+from ml.features import build_target, model_matrix
 from ml.history import day_to_date
 from ml.metrics import score_groups, split_groups
 from ml.modeling import CandidateFactory, default_candidates, fit_candidate, predict_values
-from ml.rolling import Dataset, RunConfig, evaluation_cutoffs, make_dataset, training_cutoffs
+from ml.rolling import (
+    Dataset,
+    RunConfig,
+    evaluation_cutoffs,
+    fit_to_history,
+    make_dataset,
+    training_cutoffs,
+)
 from ml.tables import load_tables
 
 GROUP_COLUMNS = ("rep_id", "distributor_id")
@@ -88,7 +95,7 @@ def _predict_at(
     train_features, train_target = dataset.training_rows(train_at)
     features = dataset.features(cutoff)
     predictions = baseline_predictions(features, config.horizon_days, config.seed + cutoff)
-    test_rows = features.to_numpy(np.float32)
+    test_rows = model_matrix(features, dataset.spec)
     for name, factory in candidates.items():
         estimator = fit_candidate(factory, dataset.spec, config.seed, train_features, train_target)
         predictions[name] = predict_values(estimator, test_rows)
@@ -100,6 +107,7 @@ def run_evaluation(
 ) -> EvaluationReport:
     """Train on data before each cutoff, score the next horizon, compare with baselines."""
     candidates = candidates if candidates is not None else default_candidates()
+    config = fit_to_history(dataset.history, config)
     cutoffs = evaluation_cutoffs(dataset.history, config)
     group_by, group_ids = portfolio_groups(dataset.history.retailers)
     labels, members = split_groups(group_ids)

@@ -42,6 +42,35 @@ CALENDAR_FEATURES = (
     "holidays_in_horizon",
     "days_to_major_festival",
 )
+# On a short history (see `ml.rolling.fit_to_history`) training cutoffs have far less history
+# behind them than the cutoffs scored, so totals over fixed windows (91 days, a year…) would mean
+# different things in training and in use. The model then reads these instead: daily rates over
+# the history observed before the cutoff (the last 364 days at most; the last 28 for `_28`).
+RATE_FEATURES = ("value_per_day", "orders_per_day", "quantity_per_day", "value_per_day_28")
+VISIT_RATE_FEATURES = ("visits_per_day",)
+OFFTAKE_RATE_FEATURES = ("offtake_per_day",)
+# ... and leaves out the features whose meaning depends on how much history there is.
+WINDOW_FEATURES = frozenset(
+    {
+        "orders_28",
+        "orders_91",
+        "orders_364",
+        "value_28",
+        "value_prev_28",
+        "value_91",
+        "value_182",
+        "value_364",
+        "trend_28_vs_91",
+        "skus_91",
+        "quantity_91",
+        "tenure_days",
+        "value_last_year_horizon",
+        "value_last_year_before",
+        "visits_91",
+        "offtake_quantity_28",
+        "offtake_quantity_91",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +84,13 @@ class FeatureSpec:
     has_location: bool = False
     has_visits: bool = False
     has_offtake: bool = False
+    short_history: bool = False
 
-    def feature_names(self) -> list[str]:
-        """Return the ordered feature columns this spec produces."""
+    def frame_columns(self) -> list[str]:
+        """Return every column `build_features` produces: the model's, then those it leaves out.
+
+        Baselines and reasons read the window totals even when the model does not.
+        """
         names = list(SALES_FEATURES) + list(CALENDAR_FEATURES)
         names += [column for column in CATEGORICAL_COLUMNS if column in self.categories]
         if self.has_location:
@@ -66,15 +99,38 @@ class FeatureSpec:
             names += VISIT_FEATURES
         if self.has_offtake:
             names += OFFTAKE_FEATURES
-        return names
+        if not self.short_history:
+            return names
+        rates = list(RATE_FEATURES)
+        rates += list(VISIT_RATE_FEATURES) if self.has_visits else []
+        rates += list(OFFTAKE_RATE_FEATURES) if self.has_offtake else []
+        kept = [name for name in names if name not in WINDOW_FEATURES]
+        return kept + rates + [name for name in names if name in WINDOW_FEATURES]
+
+    def feature_names(self) -> list[str]:
+        """Return the ordered feature columns the model reads."""
+        columns = self.frame_columns()
+        if not self.short_history:
+            return columns
+        return [name for name in columns if name not in WINDOW_FEATURES]
 
     def categorical_mask(self) -> list[bool]:
         """Return which feature columns are categorical codes."""
         return [name in CATEGORICAL_COLUMNS for name in self.feature_names()]
 
 
+def model_matrix(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
+    """Return the model's columns of a feature frame as float32 rows."""
+    columns = spec.feature_names()
+    return (frame if list(frame.columns) == columns else frame[columns]).to_numpy(np.float32)
+
+
 def make_feature_spec(
-    history: History, horizon_days: int = 28, country: str = "ID", density_radius_km: float = 1.0
+    history: History,
+    horizon_days: int = 28,
+    country: str = "ID",
+    density_radius_km: float = 1.0,
+    short_history: bool = False,
 ) -> FeatureSpec:
     """Derive the feature spec from the columns the data actually has."""
     categories = {
@@ -90,6 +146,7 @@ def make_feature_spec(
         has_location=history.has_location,
         has_visits=history.visits is not None,
         has_offtake=history.offtake is not None,
+        short_history=short_history,
     )
 
 
@@ -151,7 +208,17 @@ def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np
     out["tenure_days"] = np.where(first < cutoff, cutoff - first, np.nan)
     out["skus_91"] = _distinct_skus(history, cutoff, n)
     out.update(_last_year(history, cutoff, horizon, retailer, day, value))
+    observed = _observed_days(history, cutoff)
+    out["value_per_day"] = _window(n, retailer, age, LOOKBACK_DAYS, value) / observed
+    out["orders_per_day"] = out["orders_364"] / observed
+    out["quantity_per_day"] = _window(n, retailer, age, LOOKBACK_DAYS, quantity) / observed
+    out["value_per_day_28"] = out["value_28"] / min(28, observed)
     return out
+
+
+def _observed_days(history: History, cutoff: int) -> int:
+    """Days of the data set's history before CUTOFF, at most the lookback (at least 1)."""
+    return max(1, min(LOOKBACK_DAYS, cutoff - history.first_day))
 
 
 def _distinct_skus(history: History, cutoff: int, n: int) -> np.ndarray:
@@ -192,7 +259,13 @@ def _visit_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = productive / count
     since = np.where(last > np.iinfo(np.int64).min, cutoff - last, np.nan)
-    return {"visits_91": count, "productive_rate_91": rate, "days_since_last_visit": since}
+    per_day = _window(n, retailer, age, LOOKBACK_DAYS, None) / _observed_days(history, cutoff)
+    return {
+        "visits_91": count,
+        "productive_rate_91": rate,
+        "days_since_last_visit": since,
+        "visits_per_day": per_day,
+    }
 
 
 def _offtake_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
@@ -207,6 +280,8 @@ def _offtake_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
     return {
         "offtake_quantity_28": _window(n, retailer, age, 28, quantity),
         "offtake_quantity_91": _window(n, retailer, age, 91, quantity),
+        "offtake_per_day": _window(n, retailer, age, 91, quantity)
+        / min(91, _observed_days(history, cutoff)),
     }
 
 
@@ -237,17 +312,18 @@ def build_features(history: History, spec: FeatureSpec, cutoff: pd.Timestamp | i
     for name, levels in spec.categories.items():
         codes = pd.Categorical(history.retailers[name], categories=levels).codes.astype(float)
         columns[name] = np.where(codes < 0, np.nan, codes)
-    if spec.has_location:
+    if spec.has_location and history.has_location:
         columns["outlets_within_radius"] = history.density(spec.density_radius_km)
-    if spec.has_visits:
+    if spec.has_visits and history.visits is not None:
         columns.update(_visit_features(history, day))
-    if spec.has_offtake:
+    if spec.has_offtake and history.offtake is not None:
         columns.update(_offtake_features(history, day))
-    missing = [name for name in spec.feature_names() if name not in columns]
+    # A model trained on visits, offtake or coordinates the data no longer has is refused here.
+    missing = [name for name in spec.frame_columns() if name not in columns]
     if missing:
         raise ValueError(f"the data cannot produce features {missing} that the model needs")
     return pd.DataFrame(
-        {name: columns[name] for name in spec.feature_names()},
+        {name: columns[name] for name in spec.frame_columns()},
         index=pd.Index(history.retailer_ids, name="retailer_id"),
     )
 

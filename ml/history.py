@@ -24,7 +24,8 @@ def day_to_date(day: int) -> pd.Timestamp:
 
 
 def _days(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[D]").astype(np.int64)
+    """Day numbers as int32 (4 bytes a row: these arrays are the size of the sales table)."""
+    return dates.to_numpy(dtype="datetime64[D]").view(np.int64).astype(np.int32)
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,19 @@ def _count_neighbours(retailers: pd.DataFrame, radius_km: float) -> np.ndarray:
 
 
 def _positions(ids: pd.Series, retailer_ids: np.ndarray) -> np.ndarray:
-    """Map ids to positions in RETAILER_IDS, matching each distinct id only once."""
-    codes, uniques = pd.factorize(ids)
-    return pd.Index(retailer_ids).get_indexer(uniques).astype(np.int64)[codes]
+    """Map ids to int32 positions in RETAILER_IDS, matching each distinct id only once."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes, uniques = ids.cat.codes.to_numpy(), ids.cat.categories
+    else:
+        codes, uniques = pd.factorize(ids)
+    return pd.Index(retailer_ids).get_indexer(uniques).astype(np.int32)[codes]
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Small integer codes of a column (a categorical's own codes: no 8-byte copy)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy()
+    return pd.factorize(values)[0]
 
 
 def _daily_sales(
@@ -127,23 +138,46 @@ def _daily_sales(
 ) -> DailySales:
     """Sum lines per (retailer, day) with one sort of a combined key (no pandas groupby copy)."""
     first = int(day.min())
-    key = retailer * (1 << 20) + (day - first)  # days fit 20 bits (2,800 years)
+    key = retailer.astype(np.int64)
+    key <<= 20  # days fit 20 bits (2,800 years)
+    key += day
+    key -= first
     order = np.argsort(key, kind="stable")
-    key = key[order]
+    key.sort()  # equal to key[order], without a second array
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     summed_value = np.add.reduceat(value[order], starts)
     summed_quantity = np.add.reduceat(quantity[order], starts)
+    del order
     retailer_of, offset = np.divmod(key[starts], 1 << 20)
-    return DailySales(retailer_of, offset + first, summed_value, summed_quantity)
+    return DailySales(
+        retailer_of.astype(np.int32),
+        (offset + first).astype(np.int32),
+        summed_value,
+        summed_quantity,
+    )
 
 
 def _sale_lines(retailer: np.ndarray, day: np.ndarray, sku: np.ndarray) -> SaleLines:
     n_skus = int(sku.max()) + 1 if len(sku) else 1
-    pair = retailer * n_skus + sku.astype(np.int64)
-    key = np.sort(pair * (1 << 20) + (day - day.min()))  # days fit 20 bits (2,800 years)
-    key = key[np.r_[True, key[1:] != key[:-1]]]
-    pair, offset = np.divmod(key, 1 << 20)
-    return SaleLines((pair // n_skus).astype(np.int32), (offset + day.min()).astype(np.int32), pair)
+    first = int(day.min())
+    key = retailer.astype(np.int64)  # becomes pair * 2**20 + day offset, built in place
+    key *= n_skus
+    key += sku
+    key <<= 20  # days fit 20 bits (2,800 years)
+    key += day
+    key -= first
+    key.sort()
+    distinct = np.empty(len(key), dtype=bool)
+    distinct[:1] = True
+    np.not_equal(key[1:], key[:-1], out=distinct[1:])
+    key = key[distinct]
+    del distinct
+    pair = key >> 20
+    key &= (1 << 20) - 1  # the day offset, in place
+    key += first
+    day_of = key.astype(np.int32)
+    del key
+    return SaleLines((pair // n_skus).astype(np.int32), day_of, pair)
 
 
 def build_history(tables: Tables) -> History:
@@ -155,7 +189,7 @@ def build_history(tables: Tables) -> History:
     daily = _daily_sales(
         sale_retailer, sale_day, sales["value"].to_numpy(float), sales["quantity"].to_numpy(float)
     )
-    lines = _sale_lines(sale_retailer, sale_day, pd.factorize(sales["sku"])[0])
+    lines = _sale_lines(sale_retailer, sale_day, _codes(sales["sku"]))
     del sale_retailer, sale_day
     first_order = np.full(len(retailer_ids), np.iinfo(np.int64).max)
     np.minimum.at(first_order, daily.retailer, daily.day)

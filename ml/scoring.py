@@ -16,7 +16,7 @@ from ml.baselines import (
 )
 from ml.calendar import festival_name_on, holiday_calendar
 from ml.evaluate import portfolio_groups
-from ml.features import build_features
+from ml.features import build_features, model_matrix
 from ml.history import History, build_history, day_number, day_to_date
 from ml.modeling import predict_values
 from ml.reasons import explain
@@ -63,7 +63,7 @@ def score(
     day = day_number(pd.Timestamp(as_of))
     features = build_features(history, model.spec, day)
     if model.estimator is not None:
-        values = predict_values(model.estimator, features.to_numpy(np.float32))
+        values = predict_values(model.estimator, model_matrix(features, model.spec))
     else:
         values = _baseline_values(model.active, features, model.spec.horizon_days)
     _, groups = portfolio_groups(history.retailers)

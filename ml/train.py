@@ -10,7 +10,7 @@ from ml.artefact import Artefact, make_card, save_artefact
 from ml.evaluate import EvaluationReport, format_report, parse_run_config, run_evaluation
 from ml.history import day_to_date
 from ml.modeling import CandidateFactory, Regressor, default_candidates, fit_candidate
-from ml.rolling import Dataset, RunConfig, make_dataset, training_cutoffs
+from ml.rolling import Dataset, RunConfig, fit_to_history, make_dataset, training_cutoffs
 from ml.tables import Tables, load_tables, tables_hash
 
 
@@ -40,6 +40,7 @@ def train(
     config = config or RunConfig()
     candidates = candidates if candidates is not None else default_candidates()
     dataset = make_dataset(tables, config)
+    config = fit_to_history(dataset.history, config)
     report = run_evaluation(dataset, config, candidates)
     estimator: Regressor | None = None
     cutoffs: list[int] = []

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+import backend.secondary.ordering  # noqa: F401  (registers the field capture hook, as the API does)
 from backend.kit.db import SerializedAsyncSession
 from backend.kit.migrations import downgrade, upgrade
 from backend.kit.settings import Settings, get_settings

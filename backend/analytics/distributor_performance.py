@@ -7,7 +7,10 @@
 - order accuracy: orders delivered exactly as ordered ÷ orders delivered (placed in the period);
 - primary sales: invoices and debit notes less credit notes issued in the period, net of tax;
 - DSO and overdue %: as on the statement of account at the period's end;
-- claims ratio: value claimed in the period ÷ primary sales.
+- claims ratio: value claimed in the period ÷ primary sales;
+- primary sales vs target: the distributor's PRIMARY_VALUE goals prorated by the days each
+  shares with the period (a goal for November counts 15/30 in a 1–15 November period), rounded
+  to the cent per goal; achievement = primary sales ÷ target, in %.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.billing.models import BillingDocument, DocumentKind
+from backend.billing.sales import primary_sales_query
 from backend.billing.statements import statement_of_account
 from backend.claims.models import Claim
+from backend.field.goal_models import Goal, GoalMetric, GoalOwner
 from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine
 
 NOT_COUNTED = (OrderStatus.DRAFT, OrderStatus.REJECTED, OrderStatus.CANCELLED)
@@ -45,6 +50,8 @@ class DistributorPerformance:
     dso_days: Decimal | None
     overdue_percent: Decimal | None
     claims_ratio: Decimal | None
+    primary_target: Decimal | None
+    primary_target_achievement: Decimal | None
 
 
 def fraction(numerator: Decimal | int, denominator: Decimal | int) -> Decimal | None:
@@ -70,7 +77,8 @@ async def distributor_performance(
         session, distributor_id, start, end
     )
     on_time, deliveries = await _delivery_figures(session, distributor_id, start, end)
-    sales = await _primary_sales(session, distributor_id, start, end)
+    sales = Decimal(await session.scalar(primary_sales_query(distributor_id, start, end)) or 0)
+    target = await primary_target(session, distributor_id, start, end)
     claimed = await session.scalar(
         select(func.coalesce(func.sum(Claim.claimed_amount), 0)).where(
             Claim.distributor_id == distributor_id, Claim.submitted_on.between(start, end)
@@ -88,7 +96,36 @@ async def distributor_performance(
         dso_days=statement.dso_days,
         overdue_percent=statement.overdue_percent,
         claims_ratio=fraction(Decimal(claimed or 0), sales) if sales > 0 else None,
+        primary_target=target,
+        primary_target_achievement=(
+            None if not target else (sales * 100 / target).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        ),
     )
+
+
+async def primary_target(
+    session: AsyncSession, distributor_id: uuid.UUID, start: date, end: date
+) -> Decimal | None:
+    """The distributor's primary sales target for start..end, or None when no goal overlaps."""
+    goals = (
+        await session.execute(
+            select(Goal.target, Goal.period_start, Goal.period_end).where(
+                Goal.owner == GoalOwner.DISTRIBUTOR,
+                Goal.distributor_id == distributor_id,
+                Goal.metric == GoalMetric.PRIMARY_VALUE,
+                Goal.period_start <= end,
+                Goal.period_end >= start,
+            )
+        )
+    ).all()
+    if not goals:
+        return None
+    total = Decimal("0.00")
+    for target, goal_start, goal_end in goals:
+        shared = (min(end, goal_end) - max(start, goal_start)).days + 1
+        length = (goal_end - goal_start).days + 1
+        total += (target * shared / length).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return total
 
 
 async def _order_figures(
@@ -143,19 +180,3 @@ async def _delivery_figures(
         )
     ).one()
     return int(row[0]), int(row[1])
-
-
-async def _primary_sales(
-    session: AsyncSession, distributor_id: uuid.UUID, start: date, end: date
-) -> Decimal:
-    signed = case(
-        (BillingDocument.kind == DocumentKind.CREDIT_NOTE, -BillingDocument.net),
-        else_=BillingDocument.net,
-    )
-    value = await session.scalar(
-        select(func.coalesce(func.sum(signed), 0)).where(
-            BillingDocument.distributor_id == distributor_id,
-            BillingDocument.issued_on.between(start, end),
-        )
-    )
-    return Decimal(value or 0)

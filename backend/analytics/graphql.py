@@ -27,11 +27,19 @@ class DistributorPerformanceType:
     dso_days: Decimal | None = strawberry.field(description="Days sales outstanding.")
     overdue_percent: Decimal | None = strawberry.field(description="Overdue ÷ open, in %.")
     claims_ratio: Decimal | None = strawberry.field(description="Value claimed ÷ primary sales.")
+    primary_target: Money | None = strawberry.field(
+        description="Primary sales target: PRIMARY_VALUE goals prorated by days in the period."
+    )
+    primary_target_achievement_percent: Decimal | None = strawberry.field(
+        description="Primary sales ÷ target, in % (null without a target)."
+    )
 
 
 @strawberry.type
 class AnalyticsQuery:
-    @strawberry.field(description="Fill rate, delivery adherence, accuracy, DSO, overdue, claims.")
+    @strawberry.field(
+        description="Fill rate, delivery adherence, accuracy, primary sales vs target, DSO, overdue, claims."
+    )
     async def distributor_performance(
         self,
         info: strawberry.Info[Context, None],
@@ -55,4 +63,8 @@ class AnalyticsQuery:
             dso_days=kpi.dso_days,
             overdue_percent=kpi.overdue_percent,
             claims_ratio=kpi.claims_ratio,
+            primary_target=None
+            if kpi.primary_target is None
+            else Money(amount=kpi.primary_target, currency=kpi.currency),
+            primary_target_achievement_percent=kpi.primary_target_achievement,
         )

@@ -1,4 +1,4 @@
-"""The Starlette application: `/graphql`, `/healthz`, `/readyz`."""
+"""The Starlette application: `/graphql`, `/offtake/upload`, `/healthz`, `/readyz`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from backend.api.context import Context
 from backend.api.guard.batch import BatchLimitMiddleware
@@ -28,6 +30,7 @@ from backend.kit.db import make_engine, make_sessionmaker
 from backend.kit.errors import Unauthenticated
 from backend.kit.logging import principal_var, request_id_var, tenant_var
 from backend.kit.settings import Settings
+from backend.offtake.http import upload_route
 
 log = logging.getLogger("jalur.api")
 
@@ -52,23 +55,38 @@ class JalurGraphQL(GraphQL[Context, None]):
         )
         header = request.headers.get("authorization")
         if header:
-            scheme, _, token = header.partition(" ")
-            try:
-                if scheme.lower() != "bearer" or not token:
-                    raise Unauthenticated("use an Authorization: Bearer <token> header")
-                claims = verify_token(
-                    token,
-                    secret=self.settings.jwt_secret.get_secret_value(),
-                    issuer=self.settings.jwt_issuer,
-                )
-            except Unauthenticated as exc:
-                context.auth_error = exc
-            else:
-                context.claims = claims
-                context.rate_limit_key = f"tenant:{claims.tenant_id}:user:{claims.user_id}"
-                tenant_var.set(str(claims.tenant_id))
-                principal_var.set(f"{claims.role.value.lower()}:{claims.user_id}")
+            self._authenticate(context, header)
         return context
+
+    def _authenticate(self, context: Context, header: str) -> None:
+        """Verify a bearer token into the context's claims, or keep the error for the resolver."""
+        scheme, _, token = header.partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthenticated("use an Authorization: Bearer <token> header")
+            claims = verify_token(
+                token,
+                secret=self.settings.jwt_secret.get_secret_value(),
+                issuer=self.settings.jwt_issuer,
+            )
+        except Unauthenticated as exc:
+            context.auth_error = exc
+        else:
+            context.claims = claims
+            context.auth_error = None
+            context.rate_limit_key = f"tenant:{claims.tenant_id}:user:{claims.user_id}"
+            tenant_var.set(str(claims.tenant_id))
+            principal_var.set(f"{claims.role.value.lower()}:{claims.user_id}")
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Browsers cannot set headers on a websocket: take the token from connection_init."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if isinstance(header, str):
+            self._authenticate(context, header)
+        if context.claims is None:
+            raise ConnectionRejectionError({"message": "sign in: send an Authorization token"})
+        return UNSET
 
 
 class RequestContextMiddleware:
@@ -163,8 +181,10 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),  # subscriptions (graphql-transport-ws)
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            upload_route(settings),
         ],
         middleware=[
             Middleware(RequestContextMiddleware),

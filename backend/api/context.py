@@ -30,6 +30,7 @@ class Context:
     rate_limit_key: str = "anonymous"
     response: Any = None
     job_queue: Any = None
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
     _session: AsyncSession | None = None
     _principal: Principal | None = None
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)

@@ -9,13 +9,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from backend.analytics.graphql import AnalyticsQuery
+from backend.analytics.graphql_field import FieldKpisQuery
 from backend.api.guard.batch import strawberry_batching_config
 from backend.api.guard.builder import guard_extensions
 from backend.api.http_status import RateLimitStatus
 from backend.api.node import NodeQuery
 from backend.api.transaction import TransactionPerOperation
 from backend.billing.graphql import BillingMutation, BillingQuery
-from backend.billing.graphql_types import BillingDocumentNode
+from backend.billing.graphql_types import BillingDocumentNode, PaymentType
 from backend.catalog.graphql import CatalogMutation, CatalogQuery, ProductNode
 from backend.claims.graphql import ClaimNode, ClaimsMutation, ClaimsQuery
 from backend.field.graphql_goals import GoalNode
@@ -24,13 +25,27 @@ from backend.field.graphql_orders import CapturedOrderNode
 from backend.field.graphql_queries import FieldQuery
 from backend.field.graphql_types import BeatNode, PjpChangeNode, RepNode, VisitNode
 from backend.identity.graphql import IdentityMutation, IdentityQuery, UserNode
-from backend.jobs.graphql import JobNode
+from backend.inventory.graphql import (
+    DistributorStockNode,
+    InventoryMutation,
+    InventoryQuery,
+    StockMovementNode,
+)
+from backend.jobs.graphql import JobNode, JobSubscription
 from backend.kit.settings import GraphQLSettings
+from backend.offtake.graphql import OfftakeImportNode, OfftakeMutation, OfftakeQuery
 from backend.orders.graphql import OrdersMutation, OrdersQuery
 from backend.orders.graphql_types import PrimaryOrderNode
 from backend.parties.graphql import PartiesMutation, PartiesQuery
 from backend.parties.graphql_types import DistributorNode, RetailerNode
+from backend.planning.graphql import PlanningMutation, PlanningQuery
 from backend.pricing.graphql import PricingMutation
+from backend.ranking.graphql import RankingModelNode, RankingQuery
+from backend.schemes.graphql import SchemesMutation, SchemesQuery
+from backend.schemes.graphql_claims import SchemeClaimsMutation
+from backend.schemes.graphql_types import SchemeNode
+from backend.secondary.graphql import SecondaryMutation, SecondaryQuery
+from backend.secondary.graphql_types import SecondaryDocumentNode, SecondaryOrderNode
 from backend.territories.graphql import TerritoryMutation, TerritoryNode, TerritoryQuery
 
 Query = merge_types(
@@ -44,8 +59,15 @@ Query = merge_types(
         OrdersQuery,
         BillingQuery,
         ClaimsQuery,
+        InventoryQuery,
         AnalyticsQuery,
+        FieldKpisQuery,
         FieldQuery,
+        SchemesQuery,
+        OfftakeQuery,
+        RankingQuery,
+        PlanningQuery,
+        SecondaryQuery,
     ),
 )
 Mutation = merge_types(
@@ -58,10 +80,22 @@ Mutation = merge_types(
         OrdersMutation,
         BillingMutation,
         ClaimsMutation,
+        InventoryMutation,
         PricingMutation,
         FieldMutation,
+        SchemesMutation,
+        OfftakeMutation,
+        SchemeClaimsMutation,
+        PlanningMutation,
+        SecondaryMutation,
     ),
 )
+
+
+@strawberry.type(description="Pushed updates, over the graphql-transport-ws websocket at /graphql.")
+class Subscription(JobSubscription):
+    pass
+
 
 NODE_TYPES = [
     TerritoryNode,
@@ -78,7 +112,15 @@ NODE_TYPES = [
     JobNode,
     PrimaryOrderNode,
     BillingDocumentNode,
+    PaymentType,
+    SecondaryOrderNode,
+    SecondaryDocumentNode,
     ClaimNode,
+    DistributorStockNode,
+    StockMovementNode,
+    SchemeNode,
+    OfftakeImportNode,
+    RankingModelNode,
 ]
 
 
@@ -95,6 +137,7 @@ def build_schema(
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(

@@ -1,28 +1,43 @@
-"""Issuing a numbered document (invoice, credit note, debit note) and posting it to the ledger."""
+"""Issuing a numbered document (invoice, credit note, debit note) and posting it to the ledger.
+
+Lock order of everything that bills a distributor (so concurrent work cannot deadlock): the
+order, then payments with money on account, then documents (in primary-key order), then the
+number counter, then ledger accounts (in id order). Row locks are FOR NO KEY UPDATE: inserting a
+row that references a locked one (a note, a line, an allocation) only needs KEY SHARE.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.billing.models import BillingDocument, BillingLine, DocumentKind, NoteReason
+from backend.billing.models import (
+    BillingDocument,
+    BillingLine,
+    BillingLineTax,
+    DocumentKind,
+    NoteReason,
+)
 from backend.ledger.models import AccountKind
 from backend.ledger.numbering import fiscal_label, fiscal_year, format_number, take_number
 from backend.ledger.posting import Leg, Source, post
 from backend.orders.models import PrimarySettings
-from backend.pricing.tax import LineTax
+from backend.pricing.tax import LineTax, document_tax
 
 ZERO = Decimal("0.00")
-# Where the net of a note goes: returns and price differences reduce sales, claims are expenses.
+# Where the net of a note goes: returns, price differences and cancellations reduce sales; claims
+# are expenses, scheme reimbursements the scheme's.
 NOTE_NET_ACCOUNT = {
     NoteReason.RETURN: AccountKind.SALES_RETURNS,
     NoteReason.PRICE_DIFFERENCE: AccountKind.REVENUE,
     NoteReason.CLAIM_SETTLEMENT: AccountKind.CLAIMS_EXPENSE,
+    NoteReason.SCHEME_REIMBURSEMENT: AccountKind.SCHEME_EXPENSE,
+    NoteReason.CANCELLATION: AccountKind.REVENUE,
     NoteReason.OTHER: AccountKind.REVENUE,
 }
 
@@ -59,10 +74,14 @@ async def issue_document(
     tenant_id: uuid.UUID,
     actor_id: uuid.UUID,
     settings: PrimarySettings,
+    regime: str,
     header: Header,
     lines: Sequence[PricedLine],
 ) -> BillingDocument:
-    """Number, save and post a document in the caller's transaction."""
+    """Number, save and post a document in the caller's transaction; the regime's
+    document-level tax rule (`document_tax`) sets the taxes shown per line."""
+    taxed = document_tax(regime, [line.tax for line in lines])
+    lines = [replace(line, tax=tax) for line, tax in zip(lines, taxed.lines, strict=True)]
     fy = fiscal_year(header.issued_on, settings.fiscal_year_start_month)
     n = await take_number(session, tenant_id=tenant_id, series=header.series, fiscal_year=fy)
     number = format_number(
@@ -71,8 +90,7 @@ async def issue_document(
         fy=fiscal_label(fy, settings.fiscal_year_start_month),
         n=n,
     )
-    net = sum((line.tax.net for line in lines), ZERO)
-    tax = sum((line.tax.tax for line in lines), ZERO)
+    net, tax = taxed.net, taxed.tax
     doc = BillingDocument(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
@@ -90,16 +108,18 @@ async def issue_document(
         due_on=header.issued_on + timedelta(days=header.credit_days),
         net=net,
         tax=tax,
-        total=net + tax,
-        open_amount=net + tax,
+        round_off=taxed.round_off,
+        total=taxed.total,
+        open_amount=taxed.total,
     )
     session.add(doc)
     await session.flush()
-    session.add_all(
+    rows = [
         BillingLine(
             id=uuid.uuid4(),
             tenant_id=tenant_id,
             document_id=doc.id,
+            line_no=n,
             order_line_id=line.order_line_id,
             product_id=line.product_id,
             quantity=line.quantity,
@@ -108,7 +128,23 @@ async def issue_document(
             tax_label=line.tax.rate_label,
             tax=line.tax.tax,
         )
-        for line in lines
+        for n, line in enumerate(lines, start=1)
+    ]
+    session.add_all(rows)
+    await session.flush()
+    session.add_all(
+        BillingLineTax(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            document_id=doc.id,
+            line_id=row.id,
+            name=component.name,
+            rate=component.rate,
+            base=component.base,
+            amount=component.amount,
+        )
+        for row, line in zip(rows, lines, strict=True)
+        for component in line.tax.components
     )
     await session.flush()
     await post(
@@ -126,7 +162,8 @@ async def issue_document(
 
 
 def document_legs(doc: BillingDocument) -> list[Leg]:
-    """Invoice/debit note: Dr receivable, Cr revenue and tax; a credit note the other way."""
+    """Invoice/debit note: Dr receivable, Cr revenue, tax and round-off (a negative round-off is
+    a debit); a credit note the other way."""
     sign = Decimal(-1) if doc.kind is DocumentKind.CREDIT_NOTE else Decimal(1)
     net_account = AccountKind.REVENUE
     if doc.kind is DocumentKind.CREDIT_NOTE and doc.reason is not None:
@@ -135,4 +172,5 @@ def document_legs(doc: BillingDocument) -> list[Leg]:
         Leg(AccountKind.RECEIVABLE, sign * doc.total, doc.distributor_id),
         Leg(net_account, -sign * doc.net),
         Leg(AccountKind.TAX_PAYABLE, -sign * doc.tax),
+        Leg(AccountKind.ROUND_OFF, -sign * doc.round_off),
     ]

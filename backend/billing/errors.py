@@ -21,3 +21,9 @@ class DocumentStateError(JalurError):
     """The document or payment is not in a state that allows this action."""
 
     code = "INVALID_DOCUMENT_STATE"
+
+
+class OverReturned(JalurError):
+    """More units returned than the invoice billed, less what was already returned."""
+
+    code = "OVER_RETURNED"

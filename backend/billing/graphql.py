@@ -28,7 +28,7 @@ from backend.billing.graphql_types import (
     statement_type,
 )
 from backend.billing.models import BillingDocument, DocumentKind, NoteReason, Payment, PaymentMethod
-from backend.billing.repository import documents_query
+from backend.billing.repository import documents_query, payment_key, payment_value, payments_query
 from backend.billing.statements import statement_of_account
 from backend.kit.ids import decode_typed_id
 
@@ -61,6 +61,9 @@ class NoteLineInput:
     product_id: strawberry.ID = strawberry.field(description="The SKU.")
     quantity: int = strawberry.field(description="Units (0 for a pure value note).")
     unit_price: Decimal = strawberry.field(description="Amount per unit, before tax.")
+    batch: str | None = strawberry.field(
+        default=None, description="Returns of delivered goods: the batch that leaves stock."
+    )
 
 
 @strawberry.input(description="A credit or debit note correcting an invoice.")
@@ -98,6 +101,7 @@ class BounceChequeInput:
     payment_id: strawberry.ID = strawberry.field(description="The cheque payment.")
     bounced_on: date = strawberry.field(description="When the bank returned it.")
     reason: str = strawberry.field(description="Bank's reason.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
 
 
 @strawberry.input(description="Dispatch or delivery of an invoice.")
@@ -107,6 +111,7 @@ class ShipmentInput:
     batches: list[DeliveredBatchInput] | None = strawberry.field(
         default=None, description="Delivery only: units per invoice line and batch."
     )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
 
 
 @strawberry.input(description="Units of one invoice line received in one batch.")
@@ -159,6 +164,28 @@ class BillingQuery:
             first=first,
             after=after,
             to_node=document_node,
+        )
+
+    @strawberry.field(description="Payments you may see, in the order received.")
+    async def payments(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
+        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+        distributor_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Of this distributor.")
+        ] = None,
+    ) -> Connection[PaymentType]:
+        principal = await info.context.principal()
+        dist = _id(distributor_id, "Distributor", "distributorId") if distributor_id else None
+        return await connection_page(
+            info.context,
+            payments_query(principal, distributor_id=dist),
+            sort_column=payment_key(),
+            first=first,
+            after=after,
+            to_node=payment_type,
+            key=payment_value,
         )
 
     @strawberry.field(description="A distributor's statement of account for a period.")
@@ -225,6 +252,7 @@ class BillingMutation:
                         _id(ln.product_id, "Product", f"input.lines[{i}].productId"),
                         ln.quantity,
                         ln.unit_price,
+                        ln.batch,
                     )
                     for i, ln in enumerate(input.lines)
                 ],
@@ -248,6 +276,7 @@ class BillingMutation:
                 principal=principal,
                 dispatched_on=input.on,
                 invoice_id=_id(input.invoice_id, "BillingDocument", "input.invoiceId"),
+                idempotency_key=input.idempotency_key,
             )
 
         return await _document(info, work)
@@ -272,6 +301,7 @@ class BillingMutation:
                 delivered_on=input.on,
                 batches=batches,
                 invoice_id=_id(input.invoice_id, "BillingDocument", "input.invoiceId"),
+                idempotency_key=input.idempotency_key,
             )
 
         return await _document(info, work)
@@ -323,6 +353,7 @@ class BillingMutation:
                 bounced_on=input.bounced_on,
                 payment_id=_id(input.payment_id, "Payment", "input.paymentId"),
                 reason=input.reason,
+                idempotency_key=input.idempotency_key,
             )
 
         row, errors = await run_mutation(info.context, work)

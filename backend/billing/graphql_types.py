@@ -5,22 +5,29 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from backend.api.context import Context
-from backend.api.loaders import register_node
+from backend.api.loaders import load_node, register_node
 from backend.api.types import Money, Node
 from backend.billing.models import (
     BillingDocument,
     BillingLine,
+    BillingLineTax,
     DocumentKind,
     NoteReason,
     Payment,
     PaymentMethod,
     PaymentStatus,
 )
-from backend.billing.repository import documents_by_ids, lines_of_documents
+from backend.billing.repository import (
+    documents_by_ids,
+    lines_of_documents,
+    payments_by_ids,
+    taxes_of_documents,
+)
 from backend.billing.statements import Statement
 from backend.kit.ids import encode_global_id
 from backend.orders.graphql_types import (
@@ -32,10 +39,50 @@ from backend.orders.graphql_types import (
     money,
 )
 
+if TYPE_CHECKING:
+    from backend.orders.graphql_types import PrimaryOrderNode
+
+OrderRef = Annotated["PrimaryOrderNode", strawberry.lazy("backend.orders.graphql_types")]
 DocumentKindEnum = strawberry.enum(DocumentKind, description="Invoice, credit note or debit note.")
 NoteReasonEnum = strawberry.enum(NoteReason, description="Why a note was raised.")
 PaymentMethodEnum = strawberry.enum(PaymentMethod, description="Cash, bank transfer or cheque.")
 PaymentStatusEnum = strawberry.enum(PaymentStatus, description="RECEIVED, or BOUNCED (cheques).")
+
+
+@strawberry.type(description="One tax on one line, or one rate summed over a document's lines.")
+class TaxComponentType:
+    name: str = strawberry.field(description="PPN, CGST, SGST or IGST.")
+    rate_percent: Decimal = strawberry.field(description="Rate in %, e.g. 12 or 9.")
+    base: Money = strawberry.field(description="Taxable base (PPN ordinary goods: 11/12 of net).")
+    amount: Money = strawberry.field(description="Tax, rounded half-up to the cent per line.")
+
+
+def _component(
+    name: str, rate: Decimal, base: Decimal, amount: Decimal, c: str
+) -> TaxComponentType:
+    return TaxComponentType(
+        name=name,
+        rate_percent=Decimal(format((rate * 100).normalize(), "f")),
+        base=money(base, c),
+        amount=money(amount, c),
+    )
+
+
+def tax_summary(rows: list[BillingLineTax], currency: str) -> list[TaxComponentType]:
+    """Bases and taxes summed per (tax, rate) over a document's lines (the lines add up to it)."""
+    summed: dict[tuple[str, Decimal], tuple[Decimal, Decimal]] = {}
+    for r in rows:
+        base, amount = summed.get((r.name, r.rate), (Decimal("0.00"), Decimal("0.00")))
+        summed[(r.name, r.rate)] = (base + r.base, amount + r.amount)
+    return [
+        _component(name, rate, base, amount, currency)
+        for (name, rate), (base, amount) in sorted(summed.items())
+    ]
+
+
+async def _document_taxes(info: strawberry.Info[Context, None], doc_id: uuid.UUID) -> Any:
+    loader = grouped_loader(info.context, "document.taxes", taxes_of_documents)
+    return await loader.load(doc_id)
 
 
 @strawberry.type(description="A SKU line of a document with its net and tax.")
@@ -47,10 +94,22 @@ class BillingLineType:
     tax_label: str = strawberry.field(description="Taxes applied, e.g. 'PPN 12%'.")
     tax: Money = strawberry.field(description="Tax of the line.")
     product_id: strawberry.Private[uuid.UUID]
+    row_id: strawberry.Private[uuid.UUID]
+    document_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The SKU.")
     async def product(self, info: strawberry.Info[Context, None]) -> ProductRef | None:
         return await load_product(info.context, self.product_id)
+
+    @strawberry.field(description="Each tax of the line (CGST and SGST are two) with its base.")
+    async def taxes(self, info: strawberry.Info[Context, None]) -> list[TaxComponentType]:
+        rows = await _document_taxes(info, self.document_id)
+        c = self.net.currency
+        return [
+            _component(r.name, r.rate, r.base, r.amount, c)
+            for r in rows
+            if r.line_id == self.row_id
+        ]
 
 
 @strawberry.type(name="BillingDocument", description="A numbered invoice, credit or debit note.")
@@ -61,13 +120,35 @@ class BillingDocumentNode(Node):
     due_on: date = strawberry.field(description="Due date (issue date + credit days).")
     net: Money = strawberry.field(description="Net amount.")
     tax: Money = strawberry.field(description="Tax amount.")
-    total: Money = strawberry.field(description="Net + tax.")
+    round_off: Money = strawberry.field(
+        description="Round-off the tax rules add to reach the total (GST: total rounded to the"
+        " rupee, posted to the round-off account); zero under PPN."
+    )
+    total: Money = strawberry.field(description="Net + tax + round-off.")
     open_amount: Money = strawberry.field(description="Still unpaid (notes: still unapplied).")
     reason: NoteReason | None = strawberry.field(description="Why a note was raised.")
     dispatched_on: date | None = strawberry.field(description="When the goods left.")
     delivered_on: date | None = strawberry.field(description="When the goods arrived.")
     row_id: strawberry.Private[uuid.UUID]
     distributor_id: strawberry.Private[uuid.UUID]
+    corrects_id: strawberry.Private[uuid.UUID | None]
+    order_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The invoice a credit or debit note corrects (null: invoice).")
+    async def corrects(self, info: strawberry.Info[Context, None]) -> BillingDocumentNode | None:
+        if self.corrects_id is None:
+            return None
+        found: BillingDocumentNode | None = await load_node(
+            info.context, "BillingDocument", self.corrects_id
+        )
+        return found
+
+    @strawberry.field(description="The primary order billed (notes: the corrected invoice's).")
+    async def order(self, info: strawberry.Info[Context, None]) -> OrderRef | None:
+        if self.order_id is None:
+            return None
+        found: Any = await load_node(info.context, "PrimaryOrder", self.order_id)
+        return found
 
     @strawberry.field(description="The billed distributor.")
     async def distributor(self, info: strawberry.Info[Context, None]) -> DistributorRef | None:
@@ -80,6 +161,10 @@ class BillingDocumentNode(Node):
         )
         return [billing_line_type(r, self.total.currency) for r in rows]
 
+    @strawberry.field(description="Taxable base and tax per tax and rate, summed over the lines.")
+    async def tax_summary(self, info: strawberry.Info[Context, None]) -> list[TaxComponentType]:
+        return tax_summary(await _document_taxes(info, self.row_id), self.total.currency)
+
 
 def billing_line_type(row: BillingLine, currency: str) -> BillingLineType:
     """Map a document line."""
@@ -91,6 +176,8 @@ def billing_line_type(row: BillingLine, currency: str) -> BillingLineType:
         tax_label=row.tax_label,
         tax=money(row.tax, currency),
         product_id=row.product_id,
+        row_id=row.id,
+        document_id=row.document_id,
     )
 
 
@@ -105,6 +192,7 @@ def document_node(row: BillingDocument) -> BillingDocumentNode:
         due_on=row.due_on,
         net=money(row.net, c),
         tax=money(row.tax, c),
+        round_off=money(row.round_off, c),
         total=money(row.total, c),
         open_amount=money(row.open_amount, c),
         reason=row.reason,
@@ -112,21 +200,28 @@ def document_node(row: BillingDocument) -> BillingDocumentNode:
         delivered_on=row.delivered_on,
         row_id=row.id,
         distributor_id=row.distributor_id,
+        corrects_id=row.corrects_id,
+        order_id=row.order_id,
     )
 
 
 register_node("BillingDocument", documents_by_ids, document_node)
 
 
-@strawberry.type(description="Money received from a distributor.")
-class PaymentType:
-    id: strawberry.ID = strawberry.field(description="Global id of the payment.")
+@strawberry.type(name="Payment", description="Money received from a distributor.")
+class PaymentType(Node):
     method: PaymentMethod = strawberry.field(description="How it was paid.")
     status: PaymentStatus = strawberry.field(description="Received or bounced.")
     reference: str = strawberry.field(description="Bank or cheque reference.")
     amount: Money = strawberry.field(description="Amount received.")
     unallocated: Money = strawberry.field(description="Left on account.")
     received_on: date = strawberry.field(description="Date received.")
+    bounced_on: date | None = strawberry.field(description="When the cheque bounced, if it did.")
+    distributor_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Who paid.")
+    async def distributor(self, info: strawberry.Info[Context, None]) -> DistributorRef | None:
+        return await load_distributor(info.context, self.distributor_id)
 
 
 def payment_type(row: Payment) -> PaymentType:
@@ -139,7 +234,12 @@ def payment_type(row: Payment) -> PaymentType:
         amount=money(row.amount, row.currency),
         unallocated=money(row.unallocated, row.currency),
         received_on=row.received_on,
+        bounced_on=row.bounced_on,
+        distributor_id=row.distributor_id,
     )
+
+
+register_node("Payment", payments_by_ids, payment_type)
 
 
 @strawberry.type(description="One posting on a statement of account.")
@@ -166,7 +266,9 @@ class StatementOfAccount:
     opening_balance: Money = strawberry.field(description="Owed at the start.")
     lines: list[StatementLineType] = strawberry.field(description="Every posting, in order.")
     closing_balance: Money = strawberry.field(description="Owed at the end.")
-    ageing: AgeingType = strawberry.field(description="Ageing of open documents (today's amounts).")
+    ageing: AgeingType = strawberry.field(
+        description="Open invoices and debit notes at the period end, by age since their date."
+    )
     dso_days: Decimal | None = strawberry.field(description="Days sales outstanding.")
     overdue_percent: Decimal | None = strawberry.field(description="Overdue ÷ open, in %.")
 
@@ -174,7 +276,12 @@ class StatementOfAccount:
 def statement_type(s: Statement) -> StatementOfAccount:
     """Map a statement."""
     c = s.currency
-    source_names = {"BILLING_DOCUMENT": "BillingDocument", "PAYMENT": "Payment"}
+    source_names = {
+        "BILLING_DOCUMENT": "BillingDocument",
+        "PAYMENT": "Payment",
+        "SECONDARY_DOCUMENT": "SecondaryDocument",
+        "SECONDARY_COLLECTION": "SecondaryCollection",
+    }
     return StatementOfAccount(
         opening_balance=money(s.opening, c),
         lines=[

@@ -14,6 +14,7 @@ from backend.auth.principal import Principal
 from backend.billing.documents import Header, PricedLine, issue_document
 from backend.billing.errors import OverInvoiced
 from backend.billing.models import BillingDocument, DocumentKind
+from backend.billing.payments import apply_on_account, lock_on_account
 from backend.catalog.models import Product
 from backend.identity.models import Role, Tenant
 from backend.kit.errors import NotFound, ValidationFailed
@@ -92,7 +93,7 @@ async def _invoice(
                 select(PrimaryOrderLine)
                 .where(PrimaryOrderLine.order_id == order.id)
                 .order_by(PrimaryOrderLine.id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         ).scalars()
     )
@@ -122,6 +123,7 @@ async def _invoice(
         )
         priced.append(PricedLine(line.product_id, qty, line.unit_price, tax, line.id))
         line.invoiced_quantity += qty
+    on_account = await lock_on_account(session, order.distributor_id)
     header = Header(
         kind=DocumentKind.INVOICE,
         series=series,
@@ -136,11 +138,19 @@ async def _invoice(
         tenant_id=principal.tenant_id,
         actor_id=principal.user_id,
         settings=settings,
+        regime=tenant.tax_regime,
         header=header,
         lines=priced,
     )
-    order.invoiced_total += doc.total
+    await apply_on_account(session, doc, on_account)
     complete = all(ln.invoiced_quantity == ln.quantity for ln in order_lines)
+    # The order's total was priced line by line; its invoices follow the document-level tax rule
+    # (`document_tax`: PPN rounded down per invoice, GST round-off), so they may differ from it
+    # by that rounding. What the order still exposes to credit (total − invoiced) stays within
+    # [0, total] and is zero once every unit is invoiced.
+    order.invoiced_total = (
+        order.total if complete else min(order.total, order.invoiced_total + doc.total)
+    )
     target = OrderStatus.INVOICED if complete else OrderStatus.PARTLY_INVOICED
     await record_transition(
         session,

@@ -37,6 +37,8 @@ class NoteReason(enum.StrEnum):
     RETURN = "RETURN"
     PRICE_DIFFERENCE = "PRICE_DIFFERENCE"
     CLAIM_SETTLEMENT = "CLAIM_SETTLEMENT"
+    SCHEME_REIMBURSEMENT = "SCHEME_REIMBURSEMENT"
+    CANCELLATION = "CANCELLATION"
     OTHER = "OTHER"
 
 
@@ -67,7 +69,7 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
         tenant_fk("order_id", "primary_order"),
         tenant_fk("corrects_id", "billing_document"),
         CheckConstraint("char_length(number) <= 16", name="number_length"),
-        CheckConstraint("net >= 0 AND tax >= 0 AND total = net + tax", name="totals"),
+        CheckConstraint("net >= 0 AND tax >= 0 AND total = net + tax + round_off", name="totals"),
         CheckConstraint("open_amount >= 0 AND open_amount <= total", name="open_within_total"),
         CheckConstraint(
             "kind = 'INVOICE' OR corrects_id IS NOT NULL", name="note_corrects_something"
@@ -94,6 +96,10 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
     net: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     tax: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    # Total rounded by the tax rules (GST: to the rupee) minus net plus tax; zero under PPN.
+    round_off: Mapped[Decimal] = mapped_column(
+        Numeric(18, 2), nullable=False, default=Decimal("0.00")
+    )  # GST round-off to the rupee; none under PPN
     total: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     open_amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     dispatched_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -112,10 +118,12 @@ class BillingLine(TenantOwned, Base):
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("net >= 0 AND tax >= 0", name="amounts_not_negative"),
         Index(None, "tenant_id", "document_id"),
+        UniqueConstraint("tenant_id", "document_id", "line_no"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    line_no: Mapped[int] = mapped_column(Integer, nullable=False)
     order_line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -123,6 +131,27 @@ class BillingLine(TenantOwned, Base):
     net: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     tax_label: Mapped[str] = mapped_column(String(40), nullable=False)
     tax: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+
+
+class BillingLineTax(TenantOwned, Base):
+    """One tax component of one document line (PPN, CGST, SGST, IGST): rate, base and amount."""
+
+    __tablename__ = "billing_line_tax"
+    __table_args__ = (
+        tenant_key(),
+        tenant_fk("document_id", "billing_document"),
+        tenant_fk("line_id", "billing_line"),
+        CheckConstraint("rate > 0 AND base >= 0 AND amount >= 0", name="amounts_not_negative"),
+        Index(None, "tenant_id", "document_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    line_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    name: Mapped[str] = mapped_column(String(10), nullable=False)
+    rate: Mapped[Decimal] = mapped_column(Numeric(7, 4), nullable=False)
+    base: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
 
 
 class Payment(TenantOwned, TimestampMixin, Base):

@@ -13,16 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.billing.documents import Header, PricedLine, issue_document
-from backend.billing.errors import OverAllocated
-from backend.billing.models import BillingDocument, DocumentKind, NoteReason
-from backend.billing.repository import lock_document
+from backend.billing.errors import OverAllocated, OverReturned
+from backend.billing.models import BillingDocument, BillingLine, DocumentKind, NoteReason
+from backend.billing.payments import apply_on_account, lock_on_account
+from backend.billing.repository import documents_by_ids, lock_document
 from backend.catalog.models import Product
 from backend.identity.models import Role, Tenant
+from backend.inventory.models import MovementKind
+from backend.inventory.service import StockKey, move_stock
 from backend.kit.errors import NotFound, ValidationFailed
-from backend.kit.idempotency import run_once
+from backend.kit.idempotency import run_once_row
+from backend.orders.models import PrimaryOrder
 from backend.orders.settings import primary_settings
 from backend.parties.models import Distributor
-from backend.pricing.tax import line_tax
+from backend.pricing.tax import document_tax, line_tax
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class NoteLine:
     product_id: uuid.UUID
     quantity: int
     unit_price: Decimal
+    batch: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,30 +59,34 @@ async def issue_note(
     if draft.kind is DocumentKind.INVOICE:
         raise ValidationFailed("a note is a credit or a debit note", field="input.kind")
 
-    async def create() -> uuid.UUID:
-        return (await create_note(session, principal=principal, draft=draft)).id
-
-    doc_id, _ = await run_once(
+    return await run_once_row(
         session,
         tenant_id=principal.tenant_id,
         user_id=principal.user_id,
         key=idempotency_key,
         operation="issueNote",
         payload=asdict(draft),
-        create=create,
+        work=lambda: create_note(session, principal=principal, draft=draft),
+        load=lambda row_id: session.get_one(BillingDocument, row_id),
     )
-    return await session.get_one(BillingDocument, doc_id)
 
 
 async def create_note(
     session: AsyncSession, *, principal: Principal, draft: NoteDraft
 ) -> BillingDocument:
     """Issue the note in the caller's transaction; a credit note pays down the invoice first."""
+    # Lock order: money on account (debit notes use it) before the invoice.
+    seen = await documents_by_ids(session, principal, [draft.corrects_id])
+    on_account = []
+    if seen and draft.kind is DocumentKind.DEBIT_NOTE:
+        on_account = await lock_on_account(session, seen[0].distributor_id)
     invoice = await lock_document(session, principal, draft.corrects_id)
     if invoice is None or invoice.kind is not DocumentKind.INVOICE:
         raise NotFound("no such invoice", field="input.correctsId")
-    lines = await _priced(session, principal, invoice, draft.lines)
     settings = await primary_settings(session, principal.tenant_id)
+    intra = await _intra_state(session, invoice, settings.home_state)
+    lines = await _priced(session, principal, draft.lines, intra_state=intra)
+    regime = (await session.get_one(Tenant, principal.tenant_id)).tax_regime
     distributor = await session.get_one(Distributor, invoice.distributor_id)
     header = Header(
         kind=draft.kind,
@@ -92,7 +101,7 @@ async def create_note(
     )
     if draft.kind is DocumentKind.CREDIT_NOTE:
         credited = await _credited_so_far(session, invoice.id)
-        total = sum((line.tax.gross for line in lines), Decimal(0))
+        total = document_tax(regime, [line.tax for line in lines]).total
         if credited + total > invoice.total:
             raise OverAllocated(
                 f"credit notes would exceed the invoice total {invoice.total}", field="input.lines"
@@ -102,15 +111,72 @@ async def create_note(
         tenant_id=principal.tenant_id,
         actor_id=principal.user_id,
         settings=settings,
+        regime=regime,
         header=header,
         lines=lines,
     )
+    if draft.kind is DocumentKind.CREDIT_NOTE and draft.reason is NoteReason.RETURN:
+        await _take_back(session, invoice, note, draft.lines)
+    if note.kind is DocumentKind.DEBIT_NOTE:
+        await apply_on_account(session, note, on_account)
     if note.kind is DocumentKind.CREDIT_NOTE:
         applied = min(invoice.open_amount, note.total)
         invoice.open_amount -= applied
         note.open_amount = note.total - applied
         await session.flush()
     return note
+
+
+async def _take_back(
+    session: AsyncSession,
+    invoice: BillingDocument,
+    note: BillingDocument,
+    lines: Sequence[NoteLine],
+) -> None:
+    """A return: no more units of a SKU than invoiced less returned; delivered goods leave stock."""
+    billed: dict[uuid.UUID, int] = {}
+    for product_id, quantity in (
+        await session.execute(
+            select(BillingLine.product_id, BillingLine.quantity).where(
+                BillingLine.document_id == invoice.id
+            )
+        )
+    ).all():
+        billed[product_id] = billed.get(product_id, 0) + quantity
+    returned: dict[uuid.UUID, int] = {}
+    for product_id, quantity in (
+        await session.execute(
+            select(BillingLine.product_id, BillingLine.quantity)
+            .join(BillingDocument, BillingDocument.id == BillingLine.document_id)
+            .where(
+                BillingDocument.corrects_id == invoice.id,
+                BillingDocument.reason == NoteReason.RETURN,
+            )
+        )
+    ).all():
+        returned[product_id] = returned.get(product_id, 0) + quantity
+    for i, line in enumerate(lines):
+        path = f"input.lines[{i}]"
+        if returned.get(line.product_id, 0) > billed.get(line.product_id, 0):
+            left = billed.get(line.product_id, 0) - returned[line.product_id] + line.quantity
+            raise OverReturned(
+                f"only {max(left, 0)} unit(s) of this SKU are left to return on the invoice",
+                field=f"{path}.quantity",
+            )
+        if invoice.delivered_on is None or line.quantity == 0:
+            continue
+        if not line.batch:
+            raise ValidationFailed("name the batch the goods come back from", field=f"{path}.batch")
+        await move_stock(
+            session,
+            tenant_id=invoice.tenant_id,
+            key=StockKey(invoice.distributor_id, line.product_id, line.batch),
+            kind=MovementKind.RETURN,
+            quantity=-line.quantity,
+            reason=f"return on {note.number}",
+            source_id=note.id,
+            field=f"{path}.quantity",
+        )
 
 
 async def _credited_so_far(session: AsyncSession, invoice_id: uuid.UUID) -> Decimal:
@@ -121,11 +187,22 @@ async def _credited_so_far(session: AsyncSession, invoice_id: uuid.UUID) -> Deci
     return sum((Decimal(t) for t in (await session.execute(stmt)).scalars()), Decimal(0))
 
 
+async def _intra_state(
+    session: AsyncSession, invoice: BillingDocument, home_state: str | None
+) -> bool:
+    # A note is taxed like the invoice it corrects: IGST stays IGST, CGST + SGST stays split.
+    if invoice.order_id is None:
+        return True
+    order = await session.get_one(PrimaryOrder, invoice.order_id)
+    return order.place_of_supply is None or order.place_of_supply == home_state
+
+
 async def _priced(
     session: AsyncSession,
     principal: Principal,
-    invoice: BillingDocument,
     lines: Sequence[NoteLine],
+    *,
+    intra_state: bool,
 ) -> list[PricedLine]:
     if not lines:
         raise ValidationFailed("give at least one line", field="input.lines")
@@ -143,6 +220,6 @@ async def _priced(
         if line.quantity < 0 or line.unit_price <= 0:
             raise ValidationFailed("quantity ≥ 0 and a positive amount", field=f"input.lines[{i}]")
         net = line.unit_price * max(line.quantity, 1)
-        tax = line_tax(tenant.tax_regime, product.tax_class, net)
+        tax = line_tax(tenant.tax_regime, product.tax_class, net, intra_state=intra_state)
         priced.append(PricedLine(product.id, line.quantity, line.unit_price, tax))
     return priced

@@ -25,7 +25,7 @@ from backend.billing.models import (
 from backend.billing.repository import lock_payment
 from backend.identity.models import Role
 from backend.kit.errors import NotFound, ValidationFailed
-from backend.kit.idempotency import run_once
+from backend.kit.idempotency import run_once_row
 from backend.ledger.models import AccountKind
 from backend.ledger.posting import Leg, Source, find_journal, post, reverse
 from backend.parties.repository import distributors_by_ids
@@ -56,19 +56,16 @@ async def record_payment(
     """Record, post and allocate a payment; retries return the first."""
     principal.require(Role.ADMIN)
 
-    async def create() -> uuid.UUID:
-        return (await _record(session, principal, draft)).id
-
-    payment_id, _ = await run_once(
+    return await run_once_row(
         session,
         tenant_id=principal.tenant_id,
         user_id=principal.user_id,
         key=idempotency_key,
         operation="recordPayment",
         payload=asdict(draft),
-        create=create,
+        work=lambda: _record(session, principal, draft),
+        load=lambda row_id: session.get_one(Payment, row_id),
     )
-    return await session.get_one(Payment, payment_id)
 
 
 async def _record(session: AsyncSession, principal: Principal, draft: PaymentDraft) -> Payment:
@@ -77,6 +74,10 @@ async def _record(session: AsyncSession, principal: Principal, draft: PaymentDra
         raise NotFound("no such distributor", field="input.distributorId")
     if draft.amount <= 0 or draft.amount != draft.amount.quantize(Decimal("0.01")):
         raise ValidationFailed("a positive amount in cents", field="input.amount")
+    if not draft.reference.strip() or len(draft.reference) > 60:
+        raise ValidationFailed(
+            "a bank or cheque reference, 1 to 60 characters", field="input.reference"
+        )
     payment = Payment(
         id=uuid.uuid4(),
         tenant_id=principal.tenant_id,
@@ -91,6 +92,7 @@ async def _record(session: AsyncSession, principal: Principal, draft: PaymentDra
     )
     session.add(payment)
     await session.flush()
+    docs = await _open_documents(session, payment)  # documents before accounts (lock order)
     await post(
         session,
         tenant_id=principal.tenant_id,
@@ -105,7 +107,7 @@ async def _record(session: AsyncSession, principal: Principal, draft: PaymentDra
         party_id=draft.distributor_id,
         actor_id=principal.user_id,
     )
-    await _allocate(session, payment, draft.allocations)
+    await _allocate(session, payment, draft.allocations, docs)
     return payment
 
 
@@ -119,32 +121,50 @@ async def _open_documents(session: AsyncSession, payment: Payment) -> list[Billi
             BillingDocument.open_amount > 0,
         )
         .order_by(BillingDocument.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     docs = list((await session.execute(stmt)).scalars())
     return sorted(docs, key=lambda d: (d.due_on, d.issued_on, d.number))
 
 
-async def _allocate(
-    session: AsyncSession, payment: Payment, explicit: Sequence[tuple[uuid.UUID, Decimal]] | None
-) -> None:
-    docs = await _open_documents(session, payment)
-    by_id = {d.id: d for d in docs}
+def plan_allocations(
+    open_docs: Sequence[tuple[uuid.UUID, Decimal]],
+    available: Decimal,
+    explicit: Sequence[tuple[uuid.UUID, Decimal]] | None,
+) -> list[tuple[uuid.UUID, Decimal]]:
+    """What to apply to which open document: oldest first (`open_docs` comes sorted) up to
+    `available`, or the explicit amounts after checking them; each planned amount is > 0."""
+    owed = dict(open_docs)
     if explicit is None:
-        plan = [(d.id, d.open_amount) for d in docs]
+        wanted = list(open_docs)
     else:
-        plan = list(explicit)
-        for i, (doc_id, amount) in enumerate(plan):
-            if doc_id not in by_id:
+        wanted = list(explicit)
+        for i, (doc_id, amount) in enumerate(wanted):
+            if doc_id not in owed:
                 raise NotFound("no open invoice with this id", field=f"input.allocations[{i}]")
-            if amount <= 0 or amount > by_id[doc_id].open_amount:
+            if amount <= 0 or amount > owed[doc_id]:
                 raise OverAllocated("more than the invoice owes", field=f"input.allocations[{i}]")
-        if sum((a for _, a in plan), Decimal(0)) > payment.amount:
+        if sum((a for _, a in wanted), Decimal(0)) > available:
             raise OverAllocated("allocations exceed the payment", field="input.allocations")
-    for doc_id, wanted in plan:
-        amount = min(wanted, payment.unallocated)
-        if amount <= 0:
+    plan, left = [], available
+    for doc_id, amount in wanted:
+        applied = min(amount, left)
+        if applied <= 0:
             break
+        plan.append((doc_id, applied))
+        left -= applied
+    return plan
+
+
+async def _allocate(
+    session: AsyncSession,
+    payment: Payment,
+    explicit: Sequence[tuple[uuid.UUID, Decimal]] | None,
+    docs: list[BillingDocument],
+) -> None:
+    by_id = {d.id: d for d in docs}
+    plan = plan_allocations([(d.id, d.open_amount) for d in docs], payment.unallocated, explicit)
+    for doc_id, amount in plan:
         by_id[doc_id].open_amount -= amount
         payment.unallocated -= amount
         session.add(
@@ -166,18 +186,46 @@ async def bounce_cheque(
     payment_id: uuid.UUID,
     bounced_on: date,
     reason: str,
+    idempotency_key: str | None = None,
 ) -> Payment:
-    """Mark a cheque bounced: reverse its posting and reopen what it paid."""
+    """Mark a cheque bounced: reverse its posting and reopen what it paid; retries return it."""
     principal.require(Role.ADMIN)
+
+    return await run_once_row(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=idempotency_key,
+        operation="bounceCheque",
+        payload={"payment": payment_id, "on": bounced_on, "reason": reason},
+        work=lambda: _bounce(session, principal, payment_id, bounced_on, reason),
+        load=lambda row_id: session.get_one(Payment, row_id),
+    )
+
+
+async def _bounce(
+    session: AsyncSession,
+    principal: Principal,
+    payment_id: uuid.UUID,
+    bounced_on: date,
+    reason: str,
+) -> Payment:
+    if not reason.strip() or len(reason) > 150:
+        raise ValidationFailed("give the bank's reason (1 to 150 characters)", field="input.reason")
     payment = await lock_payment(session, principal, payment_id)
     if payment is None:
         raise NotFound("no such payment", field="input.paymentId")
     if payment.method is not PaymentMethod.CHEQUE or payment.status is not PaymentStatus.RECEIVED:
         raise DocumentStateError("only a received cheque can bounce", field="input.paymentId")
+    if bounced_on < payment.received_on:
+        raise ValidationFailed(
+            "a cheque bounces on or after it was received", field="input.bouncedOn"
+        )
     journal = await find_journal(
         session, tenant_id=principal.tenant_id, source=Source("PAYMENT", payment.id)
     )
     assert journal is not None
+    paid = await _paid_documents(session, payment)  # documents before accounts (lock order)
     await reverse(
         session,
         tenant_id=principal.tenant_id,
@@ -187,7 +235,7 @@ async def bounce_cheque(
         currency=payment.currency,
         actor_id=principal.user_id,
     )
-    await _undo_allocations(session, payment)
+    await _undo_allocations(session, payment, paid)
     payment.status = PaymentStatus.BOUNCED
     payment.bounced_on = bounced_on
     payment.unallocated = Decimal("0.00")
@@ -195,29 +243,85 @@ async def bounce_cheque(
     return payment
 
 
-async def _undo_allocations(session: AsyncSession, payment: Payment) -> None:
+async def _paid_documents(
+    session: AsyncSession, payment: Payment
+) -> dict[uuid.UUID, tuple[BillingDocument, Decimal]]:
+    """The documents the payment still pays, locked in primary-key order, with the net paid."""
     stmt = select(PaymentAllocation.document_id, PaymentAllocation.amount).where(
         PaymentAllocation.payment_id == payment.id
     )
     net: dict[uuid.UUID, Decimal] = {}
     for doc_id, amount in (await session.execute(stmt)).all():
         net[doc_id] = net.get(doc_id, Decimal(0)) + amount
-    for doc_id in sorted(net):
-        if net[doc_id] == 0:
-            continue
-        doc = (
-            await session.execute(
-                select(BillingDocument).where(BillingDocument.id == doc_id).with_for_update()
-            )
-        ).scalar_one()
-        doc.open_amount += net[doc_id]
+    paid = {doc_id: amount for doc_id, amount in net.items() if amount != 0}
+    docs = (
+        await session.execute(
+            select(BillingDocument)
+            .where(BillingDocument.id.in_(sorted(paid)))
+            .order_by(BillingDocument.id)
+            .with_for_update(key_share=True)
+        )
+    ).scalars()
+    return {doc.id: (doc, paid[doc.id]) for doc in docs}
+
+
+async def _undo_allocations(
+    session: AsyncSession,
+    payment: Payment,
+    paid: dict[uuid.UUID, tuple[BillingDocument, Decimal]],
+) -> None:
+    for doc_id in sorted(paid):
+        doc, amount = paid[doc_id]
+        doc.open_amount += amount
         session.add(
             PaymentAllocation(
                 id=uuid.uuid4(),
                 tenant_id=payment.tenant_id,
                 payment_id=payment.id,
                 document_id=doc_id,
-                amount=-net[doc_id],
+                amount=-amount,
+            )
+        )
+    await session.flush()
+
+
+async def lock_on_account(session: AsyncSession, distributor_id: uuid.UUID) -> list[Payment]:
+    """Received payments with money left on account, locked in primary-key order, oldest first.
+
+    Callers lock them before any document or account (the lock order of billing: order,
+    payments, documents, number counter, accounts), so bounces and postings cannot deadlock.
+    """
+    stmt = (
+        select(Payment)
+        .where(
+            Payment.distributor_id == distributor_id,
+            Payment.status == PaymentStatus.RECEIVED,
+            Payment.unallocated > 0,
+        )
+        .order_by(Payment.id)
+        .with_for_update(key_share=True)
+    )
+    rows = (await session.execute(stmt)).scalars()
+    return sorted(rows, key=lambda p: (p.received_on, p.created_at))
+
+
+async def apply_on_account(
+    session: AsyncSession, doc: BillingDocument, payments: Sequence[Payment]
+) -> None:
+    """Pay a new invoice or debit note from money on account (see `lock_on_account`)."""
+    for payment in payments:
+        amount = min(payment.unallocated, doc.open_amount)
+        if amount <= 0:
+            break
+        payment.unallocated -= amount
+        doc.open_amount -= amount
+        session.add(
+            PaymentAllocation(
+                id=uuid.uuid4(),
+                tenant_id=payment.tenant_id,
+                payment_id=payment.id,
+                document_id=doc.id,
+                amount=amount,
             )
         )
     await session.flush()

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.models import BillingDocument, BillingLine, Payment
+from backend.billing.models import BillingDocument, BillingLine, BillingLineTax, Payment
 from backend.orders.repository import visible_distributors
 
 
@@ -24,7 +24,7 @@ async def lock_document(
             BillingDocument.id == document_id,
             BillingDocument.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -53,8 +53,12 @@ def documents_query(principal: Principal, *, distributor_id: uuid.UUID | None) -
 async def lines_of_documents(
     session: AsyncSession, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[BillingLine]]:
-    """Lines of these documents, by document."""
-    stmt = select(BillingLine).where(BillingLine.document_id.in_(ids)).order_by(BillingLine.id)
+    """Lines of these documents, by document, in line order."""
+    stmt = (
+        select(BillingLine)
+        .where(BillingLine.document_id.in_(ids))
+        .order_by(BillingLine.document_id, BillingLine.line_no)
+    )
     grouped: dict[uuid.UUID, list[BillingLine]] = {i: [] for i in ids}
     for line in (await session.execute(stmt)).scalars():
         grouped[line.document_id].append(line)
@@ -71,6 +75,49 @@ async def lock_payment(
             Payment.id == payment_id,
             Payment.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
         )
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def taxes_of_documents(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BillingLineTax]]:
+    """Tax components of these documents' lines, by document."""
+    stmt = (
+        select(BillingLineTax)
+        .where(BillingLineTax.document_id.in_(ids))
+        .order_by(BillingLineTax.document_id, BillingLineTax.name, BillingLineTax.id)
+    )
+    grouped: dict[uuid.UUID, list[BillingLineTax]] = {i: [] for i in ids}
+    for row in (await session.execute(stmt)).scalars():
+        grouped[row.document_id].append(row)
+    return grouped
+
+
+def payments_query(principal: Principal, *, distributor_id: uuid.UUID | None) -> Select[Any]:
+    """Visible payments, optionally of one distributor."""
+    stmt = select(Payment).where(
+        Payment.distributor_id.in_(visible_distributors(principal).scalar_subquery())
+    )
+    if distributor_id is not None:
+        stmt = stmt.where(Payment.distributor_id == distributor_id)
+    return stmt
+
+
+def payment_key() -> ColumnElement[str]:
+    """Payments in the order received: the date, then the id."""
+    return func.to_char(Payment.received_on, "YYYYMMDD").concat(":").concat(cast(Payment.id, Text))
+
+
+def payment_value(row: Payment) -> str:
+    """The Python value of `payment_key` for a row."""
+    return f"{row.received_on:%Y%m%d}:{row.id}"
+
+
+async def payments_by_ids(
+    session: AsyncSession, principal: Principal, ids: Sequence[uuid.UUID]
+) -> Sequence[Payment]:
+    """Visible payments with these ids."""
+    stmt = payments_query(principal, distributor_id=None).where(Payment.id.in_(ids))
+    return (await session.execute(stmt)).scalars().all()

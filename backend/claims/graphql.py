@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -23,9 +23,14 @@ from backend.api.types import (
 from backend.auth.principal import Principal
 from backend.claims import service
 from backend.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
-from backend.kit.ids import decode_typed_id, encode_global_id
+from backend.kit.errors import ValidationFailed
+from backend.kit.ids import decode_global_id, decode_typed_id, encode_global_id
 from backend.orders.graphql_types import grouped_loader, money
 
+if TYPE_CHECKING:
+    from backend.schemes.graphql_claims import SchemeAccrualType
+
+SchemeAccrualRef = Annotated["SchemeAccrualType", strawberry.lazy("backend.schemes.graphql_claims")]
 IDEMPOTENCY = "Client-generated key: a retry with it returns the first result."
 ClaimTypeEnum = strawberry.enum(ClaimType, description="What is claimed for.")
 ClaimStatusEnum = strawberry.enum(ClaimStatus, description="Where a claim stands.")
@@ -62,6 +67,14 @@ class ClaimNode(Node):
             self.row_id
         )
         return [_line(r, self.claimed.currency) for r in rows]
+
+    @strawberry.field(
+        description="Scheme claims: the scheme accruals claimed (evidence lines, decided whole)."
+    )
+    async def scheme_accruals(self, info: strawberry.Info[Context, None]) -> list[SchemeAccrualRef]:
+        from backend.schemes.graphql_claims import scheme_accruals_of_claim
+
+        return await scheme_accruals_of_claim(info.context, self.row_id)
 
 
 def _line(row: ClaimLine, currency: str) -> ClaimLineType:
@@ -118,8 +131,12 @@ class SubmitClaimInput:
 
 @strawberry.input(description="Approved units of one claim line.")
 class ClaimApprovalInput:
-    line_id: strawberry.ID = strawberry.field(description="The claim line.")
-    approved_quantity: int = strawberry.field(description="Units approved.")
+    line_id: strawberry.ID = strawberry.field(
+        description="The claim line (a SchemeAccrual for a scheme claim)."
+    )
+    approved_quantity: int = strawberry.field(
+        description="Units approved (scheme accruals: 1 approves it whole, 0 rejects it)."
+    )
 
 
 @strawberry.input(description="A step of the claim workflow.")
@@ -131,6 +148,7 @@ class ClaimActionInput:
     )
     reason: str = strawberry.field(default="", description="Why (required to reject).")
     series: str = strawberry.field(default="CN", description="Settlement only: note series.")
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
 
 
 @strawberry.type(description="Result of a claim mutation.")
@@ -146,8 +164,24 @@ async def _claim(
     return ClaimPayload(claim=claim_node(row) if row else None, errors=errors)
 
 
+def _approval_line_id(global_id: str, path: str) -> uuid.UUID:
+    # a claim line, or a scheme claim's evidence accrual (approved 1 = whole, 0 = rejected)
+    type_name, local_id = decode_global_id(global_id, field=path)
+    if type_name not in ("ClaimLine", "SchemeAccrual"):
+        raise ValidationFailed("expected the id of a ClaimLine or a SchemeAccrual", field=path)
+    return local_id
+
+
 def _claim_id(data: ClaimActionInput) -> uuid.UUID:
     return decode_typed_id(data.claim_id, "Claim", field="input.claimId")
+
+
+@strawberry.type(description="Open claims (not settled, not rejected) by days since submission.")
+class ClaimAgeingType:
+    days_0_30: int = strawberry.field(name="days0To30", description="0–30 days.")
+    days_31_60: int = strawberry.field(name="days31To60", description="31–60 days.")
+    days_61_90: int = strawberry.field(name="days61To90", description="61–90 days.")
+    days_over_90: int = strawberry.field(name="daysOver90", description="More than 90 days.")
 
 
 @strawberry.type
@@ -158,16 +192,49 @@ class ClaimsQuery:
         info: strawberry.Info[Context, None],
         first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")],
         after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+        distributor_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Of this distributor.")
+        ] = None,
+        status: Annotated[
+            ClaimStatus | None, strawberry.argument(description="In this state.")
+        ] = None,
     ) -> Connection[ClaimNode]:
         context = info.context
         principal = await context.principal()
+        dist = (
+            decode_typed_id(distributor_id, "Distributor", field="distributorId")
+            if distributor_id
+            else None
+        )
+        stmt = service.claims_query(principal, distributor_id=dist)
+        if status is not None:
+            stmt = stmt.where(Claim.status == status)
         return await connection_page(
             context,
-            service.claims_query(principal, distributor_id=None),
+            stmt,
             sort_column=Claim.reference,
             first=first,
             after=after,
             to_node=claim_node,
+        )
+
+    @strawberry.field(description="How long open claims you may see have waited, in buckets.")
+    async def claim_ageing(
+        self,
+        info: strawberry.Info[Context, None],
+        as_of: Annotated[
+            date | None, strawberry.argument(description="Day to age from (default today).")
+        ] = None,
+    ) -> ClaimAgeingType:
+        principal = await info.context.principal()
+        buckets = await service.claim_ageing(
+            info.context.session, principal=principal, as_of=as_of or date.today()
+        )
+        return ClaimAgeingType(
+            days_0_30=buckets[0],
+            days_31_60=buckets[1],
+            days_61_90=buckets[2],
+            days_over_90=buckets[3],
         )
 
 
@@ -215,7 +282,10 @@ class ClaimsMutation:
         return await _claim(
             info,
             lambda p: service.start_review(
-                info.context.session, principal=p, claim_id=_claim_id(input)
+                info.context.session,
+                principal=p,
+                claim_id=_claim_id(input),
+                idempotency_key=input.idempotency_key,
             ),
         )
 
@@ -223,23 +293,22 @@ class ClaimsMutation:
     async def decide_claim(
         self, info: strawberry.Info[Context, None], input: ClaimActionInput
     ) -> ClaimPayload:
-        approvals = {
-            decode_typed_id(
-                a.line_id, "ClaimLine", field=f"input.approvals[{i}].lineId"
-            ): a.approved_quantity
-            for i, a in enumerate(input.approvals)
-        }
-        return await _claim(
-            info,
-            lambda p: service.decide_claim(
+        async def work(principal: Principal) -> Claim:
+            approvals = {
+                _approval_line_id(a.line_id, f"input.approvals[{i}].lineId"): a.approved_quantity
+                for i, a in enumerate(input.approvals)
+            }
+            return await service.decide_claim(
                 info.context.session,
-                principal=p,
+                principal=principal,
                 claim_id=_claim_id(input),
                 approved=approvals,
                 decided_on=input.on,
                 reason=input.reason,
-            ),
-        )
+                idempotency_key=input.idempotency_key,
+            )
+
+        return await _claim(info, work)
 
     @strawberry.mutation(description="Settle an approved claim with a credit note.")
     async def settle_claim(
@@ -253,5 +322,6 @@ class ClaimsMutation:
                 claim_id=_claim_id(input),
                 series=input.series,
                 on=input.on,
+                idempotency_key=input.idempotency_key,
             ),
         )

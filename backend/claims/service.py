@@ -7,7 +7,7 @@ same units are decided one after the other against what is left.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,11 +23,14 @@ from backend.claims.errors import ClaimStateError, OverClaimed
 from backend.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
 from backend.identity.models import Role
 from backend.kit.errors import NotFound, PermissionDenied, ValidationFailed
-from backend.kit.idempotency import run_once
+from backend.kit.idempotency import run_once_row
+from backend.kit.validation import Checks
 from backend.orders.repository import visible_distributors
 
 OPEN = (ClaimStatus.SUBMITTED, ClaimStatus.UNDER_REVIEW)
 DECIDED = (ClaimStatus.APPROVED, ClaimStatus.PARTLY_APPROVED)
+# Claims for goods (not for price or scheme money) are worth at most what the goods cost.
+PRICED_AT_INVOICE = (ClaimType.DAMAGE, ClaimType.EXPIRY, ClaimType.SHORT_SUPPLY)
 
 
 @dataclass(frozen=True)
@@ -58,24 +61,29 @@ async def submit_claim(
     if principal.role is Role.DISTRIBUTOR and principal.distributor_id != draft.distributor_id:
         raise PermissionDenied("a distributor claims only for itself", field="input.distributorId")
 
-    async def create() -> uuid.UUID:
-        return (await _submit(session, principal, draft)).id
-
-    claim_id, _ = await run_once(
+    return await run_once_row(
         session,
         tenant_id=principal.tenant_id,
         user_id=principal.user_id,
         key=idempotency_key,
         operation="submitClaim",
         payload=asdict(draft),
-        create=create,
+        work=lambda: _submit(session, principal, draft),
+        load=lambda row_id: load_claim(session, principal, row_id),
     )
-    return await load_claim(session, principal, claim_id)
 
 
 async def _submit(session: AsyncSession, principal: Principal, draft: ClaimDraft) -> Claim:
-    if not draft.lines or len(draft.evidence) > 20:
-        raise ValidationFailed("give 1+ lines and at most 20 evidence files", field="input.lines")
+    checks = Checks()
+    if not draft.lines:
+        checks.fail("input.lines", "give at least one line")
+    if len(draft.evidence) > 20:
+        checks.fail("input.evidence", "at most 20 evidence files")
+    for i, ref in enumerate(draft.evidence):
+        checks.text(f"input.evidence[{i}]", ref, max_length=500)
+    for i, ln in enumerate(draft.lines):
+        checks.text(f"input.lines[{i}].batch", ln.batch, max_length=40)
+    checks.raise_if_any()
     ids = sorted({ln.billing_line_id for ln in draft.lines})
     billed = {
         bl.id: (bl, doc)
@@ -92,7 +100,7 @@ async def _submit(session: AsyncSession, principal: Principal, draft: ClaimDraft
                     ),
                 )
                 .order_by(BillingLine.id)
-                .with_for_update(of=BillingLine)
+                .with_for_update(of=BillingLine, key_share=True)
             )
         ).all()
     }
@@ -121,6 +129,12 @@ async def _submit(session: AsyncSession, principal: Principal, draft: ClaimDraft
         if ln.quantity <= 0 or ln.unit_amount <= 0:
             raise ValidationFailed("positive quantity and amount", field=f"{path}.quantity")
         bl, doc = billed[ln.billing_line_id]
+        if draft.claim_type in PRICED_AT_INVOICE and ln.unit_amount > bl.unit_price:
+            raise OverClaimed(
+                f"a {draft.claim_type.value.lower()} claim is at most the invoiced price"
+                f" {bl.unit_price} per unit",
+                field=f"{path}.unitAmount",
+            )
         claimed[bl.id] = claimed.get(bl.id, 0) + ln.quantity
         if claimed[bl.id] > bl.quantity:
             left = bl.quantity - claimed[bl.id] + ln.quantity
@@ -181,7 +195,9 @@ async def load_claim(
         Claim.id == claim_id,
         Claim.distributor_id.in_(visible_distributors(principal).scalar_subquery()),
     )
-    claim = (await session.execute(stmt.with_for_update() if lock else stmt)).scalar_one_or_none()
+    claim = (
+        await session.execute(stmt.with_for_update(key_share=True) if lock else stmt)
+    ).scalar_one_or_none()
     if claim is None:
         raise NotFound("no such claim", field="input.claimId")
     return claim
@@ -194,11 +210,48 @@ def _require(claim: Claim, allowed: Sequence[ClaimStatus], action: str) -> None:
         )
 
 
+async def _step_once(
+    session: AsyncSession,
+    principal: Principal,
+    key: str | None,
+    operation: str,
+    payload: dict[str, Any],
+    work: Callable[[], Awaitable[Claim]],
+) -> Claim:
+    """Run a workflow step at most once per idempotency key; a retry returns the claim as it is."""
+
+    return await run_once_row(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=key,
+        operation=operation,
+        payload=payload,
+        work=work,
+        load=lambda row_id: load_claim(session, principal, row_id),
+    )
+
+
 async def start_review(
-    session: AsyncSession, *, principal: Principal, claim_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    claim_id: uuid.UUID,
+    idempotency_key: str | None = None,
 ) -> Claim:
     """SUBMITTED → UNDER_REVIEW."""
     principal.require(Role.ADMIN, Role.MANAGER)
+    return await _step_once(
+        session,
+        principal,
+        idempotency_key,
+        "reviewClaim",
+        {"claim": claim_id},
+        lambda: _start_review(session, principal, claim_id),
+    )
+
+
+async def _start_review(session: AsyncSession, principal: Principal, claim_id: uuid.UUID) -> Claim:
     claim = await load_claim(session, principal, claim_id, lock=True)
     _require(claim, (ClaimStatus.SUBMITTED,), "review")
     claim.status = ClaimStatus.UNDER_REVIEW
@@ -214,9 +267,34 @@ async def decide_claim(
     approved: Mapping[uuid.UUID, int],
     decided_on: date,
     reason: str,
+    idempotency_key: str | None = None,
 ) -> Claim:
     """Approve per line (all → APPROVED, some → PARTLY_APPROVED, none → REJECTED with a reason)."""
     principal.require(Role.ADMIN)
+    payload = {
+        "claim": claim_id,
+        "approved": sorted((str(k), v) for k, v in approved.items()),
+        "on": decided_on,
+        "reason": reason,
+    }
+    return await _step_once(
+        session,
+        principal,
+        idempotency_key,
+        "decideClaim",
+        payload,
+        lambda: _decide(session, principal, claim_id, approved, decided_on, reason),
+    )
+
+
+async def _decide(
+    session: AsyncSession,
+    principal: Principal,
+    claim_id: uuid.UUID,
+    approved: Mapping[uuid.UUID, int],
+    decided_on: date,
+    reason: str,
+) -> Claim:
     claim = await load_claim(session, principal, claim_id, lock=True)
     _require(claim, OPEN, "decide")
     lines = list(
@@ -226,21 +304,34 @@ async def decide_claim(
             )
         ).scalars()
     )
-    for line in lines:
-        qty = approved.get(line.id, 0)
-        if not 0 <= qty <= line.quantity:
-            raise ValidationFailed(
-                "approve between 0 and the claimed quantity", field="input.lines"
-            )
-        line.approved_quantity = qty
-    claim.approved_amount = sum(
-        (ln.unit_amount * ln.approved_quantity for ln in lines), Decimal("0.00")
-    )
+    if decided_on < claim.submitted_on:
+        raise ValidationFailed("a decision comes on or after submission", field="input.on")
+    if not lines and claim.claim_type is ClaimType.SCHEME_REIMBURSEMENT:
+        # a scheme claim's evidence is the scheme accruals it was generated from
+        from backend.schemes.claims import decide_accruals
+
+        claim.approved_amount, in_full = await decide_accruals(
+            session, claim_id=claim.id, approved=approved
+        )
+    else:
+        if set(approved) - {line.id for line in lines}:
+            raise NotFound("a line of another claim", field="input.approvals")
+        for line in lines:
+            qty = approved.get(line.id, 0)
+            if not 0 <= qty <= line.quantity:
+                raise ValidationFailed(
+                    "approve between 0 and the claimed quantity", field="input.approvals"
+                )
+            line.approved_quantity = qty
+        claim.approved_amount = sum(
+            (ln.unit_amount * ln.approved_quantity for ln in lines), Decimal("0.00")
+        )
+        in_full = all(ln.approved_quantity == ln.quantity for ln in lines)
     if claim.approved_amount == 0:
         if not reason.strip():
             raise ValidationFailed("a rejection needs a reason", field="input.reason")
         claim.status = ClaimStatus.REJECTED
-    elif all(ln.approved_quantity == ln.quantity for ln in lines):
+    elif in_full:
         claim.status = ClaimStatus.APPROVED
     else:
         claim.status = ClaimStatus.PARTLY_APPROVED
@@ -250,12 +341,42 @@ async def decide_claim(
 
 
 async def settle_claim(
-    session: AsyncSession, *, principal: Principal, claim_id: uuid.UUID, series: str, on: date
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    claim_id: uuid.UUID,
+    series: str,
+    on: date,
+    idempotency_key: str | None = None,
 ) -> Claim:
     """Settle an approved claim with one credit note per invoice, posted to the ledger."""
     principal.require(Role.ADMIN)
+    return await _step_once(
+        session,
+        principal,
+        idempotency_key,
+        "settleClaim",
+        {"claim": claim_id, "series": series, "on": on},
+        lambda: _settle(session, principal, claim_id, series, on),
+    )
+
+
+async def _settle(
+    session: AsyncSession, principal: Principal, claim_id: uuid.UUID, series: str, on: date
+) -> Claim:
     claim = await load_claim(session, principal, claim_id, lock=True)
     _require(claim, DECIDED, "settle")
+    if claim.decided_on is not None and on < claim.decided_on:
+        raise ValidationFailed("settlement comes on or after the decision", field="input.on")
+    from backend.schemes.claims import has_accruals
+
+    if await has_accruals(session, claim.id):
+        # A credit note here corrects a primary invoice's SKU lines; a scheme claim has none.
+        raise ClaimStateError(
+            "a scheme claim is settled outside the invoice credit-note flow (not yet built)",
+            field="input.claimId",
+            code="SCHEME_CLAIM_SETTLEMENT_UNAVAILABLE",
+        )
     lines = [
         ln
         for ln in (
@@ -273,7 +394,9 @@ async def settle_claim(
             draft=NoteDraft(
                 DocumentKind.CREDIT_NOTE,
                 invoice_id,
-                NoteReason.CLAIM_SETTLEMENT,
+                NoteReason.SCHEME_REIMBURSEMENT
+                if claim.claim_type is ClaimType.SCHEME_REIMBURSEMENT
+                else NoteReason.CLAIM_SETTLEMENT,
                 series,
                 on,
                 [NoteLine(ln.product_id, ln.approved_quantity, ln.unit_amount) for ln in mine],

@@ -44,7 +44,7 @@ from backend.territories.models import Territory
 
 PJP_START = date(2026, 8, 3)  # a Monday
 HISTORY_END = date(2026, 11, 24)  # the last day of history: the demo's "yesterday"
-HISTORY_WEEKS = 4
+HISTORY_WEEKS = 12
 WORKDAYS = range(6)  # Monday to Saturday
 GEOFENCE_M = 100.0  # the default radius (no tenant setting in the demo)
 PRODUCTIVE_SHARE = 0.75

@@ -2,7 +2,9 @@
 
 Every distributor orders weekly (5–15 lines, in cases); HQ approves (over a credit hold when
 needed, with a reason), invoices, dispatches and delivers; most invoices are paid on time, some
-late, a few not yet, one cheque bounces; a handful of claims sit in every state. The random
+late, a few not yet, one cheque bounces; a handful of claims sit in every state; each
+distributor has a monthly primary sales target; two distributors write off a breakage and
+one transfers stock to the other. The random
 choices come from the seed, so the same seed gives the same history.
 """
 
@@ -12,6 +14,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +24,7 @@ from backend.billing.delivery import DeliveredBatch, deliver_invoice, dispatch_i
 from backend.billing.invoicing import invoice_order
 from backend.billing.models import BillingDocument, BillingLine, PaymentMethod
 from backend.billing.payments import PaymentDraft, bounce_cheque, record_payment
+from backend.billing.sales import primary_sales_query
 from backend.catalog.models import Product
 from backend.claims.models import ClaimType
 from backend.claims.service import (
@@ -32,7 +36,16 @@ from backend.claims.service import (
     submit_claim,
 )
 from backend.demo.world import DemoWorld
+from backend.field.goal_models import GoalMetric, GoalOwner
+from backend.field.goals import GoalDraft, set_goal
 from backend.identity.models import Role, User
+from backend.inventory.adjustments import (
+    AdjustmentDraft,
+    TransferDraft,
+    adjust_distributor_stock,
+    transfer_between_distributors,
+)
+from backend.inventory.models import DistributorStock
 from backend.kit.db import new_id
 from backend.orders.models import CreditAction, OrderStatus, PrimarySettings
 from backend.orders.placing import LineDraft, OrderDraft, place_order
@@ -53,6 +66,7 @@ class HistoryCounts:
     invoices: int = 0
     payments: int = 0
     claims: int = 0
+    targets: int = 0
 
 
 async def seed_primary_history(
@@ -103,7 +117,84 @@ async def seed_primary_history(
                 counts.invoices += 1
     counts.payments = await _payments(session, admin, invoices, rng)
     counts.claims = await _claims(session, admin, invoices, rng)
+    counts.targets = await _targets(session, admin, distributors, rng)
+    await _stock_corrections(session, admin, distributors)
     return counts
+
+
+async def _stock_corrections(
+    session: AsyncSession, admin: Principal, distributors: list[Distributor]
+) -> None:
+    """A breakage written off at each of the first two distributors, and a transfer between them."""
+    rows = []
+    for distributor in distributors[:2]:
+        row = (
+            await session.execute(
+                select(DistributorStock)
+                .where(
+                    DistributorStock.distributor_id == distributor.id,
+                    DistributorStock.quantity >= 10,
+                )
+                .order_by(DistributorStock.expires_on, DistributorStock.id)
+                .limit(1)
+            )
+        ).scalar_one()
+        rows.append(row)
+        await adjust_distributor_stock(
+            session,
+            principal=admin,
+            draft=AdjustmentDraft(
+                distributor.id, row.product_id, row.batch, -2, "cartons crushed in the warehouse"
+            ),
+            idempotency_key=None,
+        )
+    await transfer_between_distributors(
+        session,
+        principal=admin,
+        draft=TransferDraft(
+            distributors[0].id,
+            distributors[1].id,
+            rows[0].product_id,
+            rows[0].batch,
+            4,
+            "rebalance before expiry",
+        ),
+        idempotency_key=None,
+    )
+
+
+async def _targets(
+    session: AsyncSession, admin: Principal, distributors: list[Distributor], rng: random.Random
+) -> int:
+    """A monthly primary sales target per distributor: last month's sales ± 15%, in thousands."""
+    months = [(date(2026, m, 1), date(2026, m + 1, 1) - timedelta(days=1)) for m in (9, 10, 11)]
+    made = 0
+    for distributor in distributors:
+        base = Decimal(await session.scalar(primary_sales_query(distributor.id, *months[0])) or 0)
+        for start, end in months:
+            factor = Decimal(str(round(rng.uniform(0.85, 1.15), 2)))
+            target = max(Decimal(1000), (base * factor / 1000).quantize(Decimal(1)) * 1000)
+            await set_goal(
+                session,
+                principal=admin,
+                draft=GoalDraft(
+                    GoalOwner.DISTRIBUTOR,
+                    distributor.id,
+                    GoalMetric.PRIMARY_VALUE,
+                    None,
+                    start,
+                    end,
+                    target,
+                ),
+                idempotency_key=None,
+            )
+            made += 1
+    return made
+
+
+def batch_of(invoice: BillingDocument) -> str:
+    """The batch an invoice's goods are delivered in (one per invoice date)."""
+    return f"B{invoice.issued_on:%y%m%d}"
 
 
 async def _admin(session: AsyncSession) -> Principal:
@@ -161,7 +252,7 @@ async def _order_cycle(
         invoice_id=invoice.id,
         delivered_on=day + timedelta(days=6 if late else 2),
         batches=[
-            DeliveredBatch(ln.id, f"B{day:%y%m}", ln.quantity, day + timedelta(days=365))
+            DeliveredBatch(ln.id, batch_of(invoice), ln.quantity, day + timedelta(days=365))
             for ln in lines
         ],
     )
@@ -218,7 +309,7 @@ async def _claims(
                 await session.execute(
                     select(BillingLine)
                     .where(BillingLine.document_id == invoice.id)
-                    .order_by(BillingLine.id)
+                    .order_by(BillingLine.line_no)
                 )
             )
             .scalars()
@@ -236,7 +327,7 @@ async def _claims(
                 invoice.distributor_id,
                 rng.choice(list(ClaimType)),
                 on,
-                [ClaimLineDraft(line.id, "B1", qty, line.unit_price)],
+                [ClaimLineDraft(line.id, batch_of(invoice), qty, line.unit_price)],
                 (f"demo://evidence/{n}.jpg",),
             ),
         )

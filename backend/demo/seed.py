@@ -12,8 +12,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
+from backend.demo.day_plans import seed_day_plans
 from backend.demo.field_history import seed_field_history
 from backend.demo.primary_history import seed_primary_history
+from backend.demo.schemes import seed_demo_schemes
+from backend.demo.secondary_history import seed_secondary_history
+from backend.demo.sellout_history import seed_sellout_history
 from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
@@ -33,17 +37,25 @@ class SeedResult:
 
     tenant_id: uuid.UUID
     created: bool
+    plans_built: int
     counts: dict[str, int]
 
 
-async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
-    """Create the demo tenant and its master data unless it already exists."""
+async def seed_demo(
+    session: AsyncSession, *, seed: int = 7, build_plans: bool = True
+) -> SeedResult:
+    """Create the demo tenant and its data unless it exists; plan today for reps without a plan."""
     world = build_world(seed)
     existing = await tenant_id_for_code(session, world.tenant.code)
     if existing is not None:
         await set_tenant(session, existing)
         await seed_field_history(session, world, seed=seed)
-        return SeedResult(tenant_id=existing, created=False, counts=await _counts(session))
+        await seed_demo_schemes(session, existing)
+        await seed_sellout_history(session, existing, world, seed=seed)
+        plans = await seed_day_plans(session) if build_plans else 0
+        return SeedResult(
+            tenant_id=existing, created=False, plans_built=plans, counts=await _counts(session)
+        )
     t = world.tenant
     tenant = await provision_tenant(
         session,
@@ -64,7 +76,13 @@ async def seed_demo(session: AsyncSession, *, seed: int = 7) -> SeedResult:
     await seed_field_history(session, world, seed=seed)
     await session.flush()
     await seed_primary_history(session, tenant.id, world, seed=seed)
-    return SeedResult(tenant_id=tenant.id, created=True, counts=await _counts(session))
+    await seed_secondary_history(session, tenant.id, world, seed=seed)
+    await seed_demo_schemes(session, tenant.id)
+    await seed_sellout_history(session, tenant.id, world, seed=seed)
+    plans = await seed_day_plans(session) if build_plans else 0
+    return SeedResult(
+        tenant_id=tenant.id, created=True, plans_built=plans, counts=await _counts(session)
+    )
 
 
 async def _territories(

@@ -1,46 +1,37 @@
-"""Extension point: commercial re-checks of a captured order (prices, credit, stock).
+"""Extension point of a captured order for the distribution-management domains.
 
-These rules belong to the distribution-management domains (secondary billing, credit, inventory),
-which are not merged yet. They register a check here; `capture_order` runs every registered check
-at capture and sync time. With none registered, no commercial check runs: nothing here pretends
-to check prices, credit or stock.
+Field does not import them (they import field): they register here instead. Capture hooks
+(`register_on_capture`) run right after the order and its lines are stored, in the same
+transaction: secondary billing converts the order into a secondary order at the serving
+distributor there, deciding credit under the retailer's lock. A hook raises a JalurError to refuse
+the capture (nothing of it is kept) or returns a note for the rep (e.g. "held for credit").
+With nothing registered, no commercial check runs: nothing here pretends to check prices, credit
+or stock.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 
-
-@dataclass(frozen=True)
-class OrderDraft:
-    """A captured order about to be stored: outlet, serving distributor, SKU quantities, time."""
-
-    retailer_id: uuid.UUID
-    distributor_id: uuid.UUID
-    lines: dict[uuid.UUID, int]
-    at: datetime
+# A hook gets the stored captured order's id; it returns a note for the rep, or None.
+OnCapture = Callable[[AsyncSession, Principal, uuid.UUID, str], Awaitable[str | None]]
+ON_CAPTURE: list[OnCapture] = []
 
 
-# A check raises a JalurError (e.g. CreditLimitExceeded) to refuse the order.
-OrderRecheck = Callable[[AsyncSession, Principal, OrderDraft, str], Awaitable[None]]
-ORDER_RECHECKS: list[OrderRecheck] = []
+def register_on_capture(hook: OnCapture) -> None:
+    """Add a step every stored captured order goes through (called by the DMS domains)."""
+    ON_CAPTURE.append(hook)
 
 
-def register_order_recheck(check: OrderRecheck) -> None:
-    """Add a commercial check every captured order must pass (called by the DMS domains)."""
-    ORDER_RECHECKS.append(check)
-
-
-async def recheck_order(
-    session: AsyncSession, *, principal: Principal, draft: OrderDraft, field: str
-) -> None:
-    """Run every registered commercial check on a captured order."""
-    for check in ORDER_RECHECKS:
-        await check(session, principal, draft, field)
+async def after_capture(
+    session: AsyncSession, *, principal: Principal, order_id: uuid.UUID, field: str
+) -> str | None:
+    """Run every capture hook; the notes they return, joined, or None."""
+    notes = [await hook(session, principal, order_id, field) for hook in ON_CAPTURE]
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None

@@ -67,3 +67,9 @@ class SharesDoNotAddUp(JalurError):
 
 # Codes a phone should retry later rather than show as final.
 RETRYABLE_CODES = frozenset({DependencyMissing.code, ProductiveWithoutOrder.code})
+
+
+class GoalOverlaps(JalurError):
+    """A distributor already has a primary sales target for part of the period."""
+
+    code = "GOAL_OVERLAPS"

@@ -27,6 +27,7 @@ class GoalMetric(enum.StrEnum):
     ECO = "ECO"
     NEW_OUTLETS = "NEW_OUTLETS"
     MUST_SELL_DISTRIBUTION = "MUST_SELL_DISTRIBUTION"
+    PRIMARY_VALUE = "PRIMARY_VALUE"
 
 
 class GoalOwner(enum.StrEnum):

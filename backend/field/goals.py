@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.field.errors import SharesDoNotAddUp
+from backend.field.errors import GoalOverlaps, SharesDoNotAddUp
 from backend.field.goal_models import SUBJECT_METRICS, Goal, GoalMetric, GoalOwner
 from backend.field.models import Rep
 from backend.field.repository import goals_by_ids, reps_by_ids
@@ -22,6 +22,7 @@ from backend.kit.db import new_id
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.kit.validation import Checks
+from backend.parties.models import Distributor
 from backend.parties.repository import distributors_by_ids
 from backend.territories.models import Territory
 
@@ -54,6 +55,8 @@ async def set_goal(
     async def create() -> uuid.UUID:
         _check_draft(draft)
         await _check_owner(session, principal, draft.owner, draft.owner_id)
+        if draft.metric is GoalMetric.PRIMARY_VALUE:
+            await _check_no_overlap(session, draft)
         goal = _goal(principal, draft, parent_id=None, share=None)
         session.add(goal)
         await session.flush()
@@ -97,6 +100,8 @@ def _check_draft(draft: GoalDraft) -> None:
     if (draft.metric in SUBJECT_METRICS) != bool(draft.subject):
         checks.fail("input.subject", "name the SKU, brand or category exactly for volume metrics")
     checks.text("input.subject", draft.subject, max_length=100, required=False)
+    if draft.metric is GoalMetric.PRIMARY_VALUE and draft.owner is not GoalOwner.DISTRIBUTOR:
+        checks.fail("input.metric", "primary sales targets are set for a distributor")
     if draft.period_end < draft.period_start:
         checks.fail("input.periodEnd", "the period must end on or after its start")
     elif (draft.period_end - draft.period_start).days >= MAX_PERIOD_DAYS:
@@ -120,6 +125,29 @@ async def _check_owner(
         found = (await session.execute(stmt)).first() is not None
     if not found:
         raise NotFound("no such territory, rep or distributor in your scope", field="input.ownerId")
+
+
+async def _check_no_overlap(session: AsyncSession, draft: GoalDraft) -> None:
+    # One primary target per distributor and day, so targets over a period add up; the
+    # distributor row lock makes two concurrent settings decide one after the other.
+    await session.execute(
+        select(Distributor.id)
+        .where(Distributor.id == draft.owner_id)
+        .with_for_update(key_share=True)
+    )
+    clash = await session.scalar(
+        select(Goal.id).where(
+            Goal.distributor_id == draft.owner_id,
+            Goal.metric == GoalMetric.PRIMARY_VALUE,
+            Goal.period_start <= draft.period_end,
+            Goal.period_end >= draft.period_start,
+        )
+    )
+    if clash is not None:
+        raise GoalOverlaps(
+            "this distributor already has a primary sales target in this period",
+            field="input.periodStart",
+        )
 
 
 async def _visible_goal(

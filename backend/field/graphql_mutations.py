@@ -119,7 +119,7 @@ async def _capture(
     lines = sku_lines(data.lines, "input.lines")
 
     async def create() -> uuid.UUID:
-        order = await visits.capture_order(
+        captured = await visits.capture_order(
             session,
             principal=principal,
             rep=rep,
@@ -128,7 +128,7 @@ async def _capture(
             lines=lines,
             at=data.at,
         )
-        return order.id
+        return captured.order.id
 
     payload = {"visit": data.visit_id, "at": data.at, "lines": sorted(lines.items())}
     order_id, _ = await run_once(

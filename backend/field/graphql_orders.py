@@ -61,6 +61,12 @@ class SkuQuantity:
 class CapturedOrderNode(Node):
     status: CapturedOrderStatus = strawberry.field(description="Hand-off state to billing.")
     captured_at: datetime = strawberry.field(description="When it was taken (UTC).")
+    secondary_order_id: strawberry.ID | None = strawberry.field(
+        description=(
+            "The secondary order it became at the serving distributor (possibly held for"
+            " credit); null while it waits for the distributor's desk."
+        )
+    )
     order_id: strawberry.Private[uuid.UUID]
     distributor_id: strawberry.Private[uuid.UUID]
 
@@ -83,6 +89,11 @@ def captured_order_node(row: CapturedOrder) -> CapturedOrderNode:
         id=strawberry.ID(encode_global_id("CapturedOrder", row.id)),
         status=row.status,
         captured_at=row.captured_at,
+        secondary_order_id=(
+            None
+            if row.secondary_order_id is None
+            else strawberry.ID(encode_global_id("SecondaryOrder", row.secondary_order_id))
+        ),
         order_id=row.id,
         distributor_id=row.distributor_id,
     )

@@ -24,11 +24,13 @@ from backend.auth.principal import Principal
 from backend.field.errors import RETRYABLE_CODES, ClientIdReused, DeviceBoundToAnotherUser
 from backend.field.models import Rep
 from backend.field.sync_models import FieldDevice, SyncItem, SyncItemKind, SyncItemStatus
-from backend.field.sync_payloads import SyncEntry, apply_payload
-from backend.field.visits import acting_rep
+from backend.field.sync_payloads import OrderCapture, SyncEntry, apply_payload
+from backend.field.visit_models import Visit
+from backend.field.visits import CheckIn, acting_rep
 from backend.kit.constraints import translate_integrity_error
 from backend.kit.errors import JalurError, ValidationFailed
 from backend.kit.validation import Checks
+from backend.parties.models import Retailer
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -64,6 +66,7 @@ async def sync_field_activity(
             checks.fail(f"input.items[{index}].sequence", "must be 0 or more")
     checks.raise_if_any()
     device_id = await bind_device(session, principal, device_code)
+    await lock_ordering_retailers(session, entries)
     ordered = sorted(entries, key=lambda e: (e.sequence, str(e.client_id)))
     return [await _apply_once(session, principal, rep, device_id, entry) for entry in ordered]
 
@@ -87,6 +90,32 @@ async def bind_device(session: AsyncSession, principal: Principal, device_code: 
             "this device is registered to another user", field="input.deviceId"
         )
     return device.id
+
+
+async def lock_ordering_retailers(session: AsyncSession, entries: Sequence[SyncEntry]) -> None:
+    """Lock the retailers the batch's orders are for, in id order, before any item runs.
+
+    A captured order's credit is decided under its retailer's row lock (held until commit). Taken
+    item by item, two reps whose batches order from the same outlets in different orders would
+    deadlock; taken up front in one order, concurrent batches just wait for each other. FOR NO KEY
+    UPDATE, like the decision itself, so visits and orders referencing the retailer never wait.
+    """
+    visit_ids = {e.payload.visit_id for e in entries if isinstance(e.payload, OrderCapture)}
+    if not visit_ids:
+        return
+    retailer_ids = {
+        e.payload.retailer_id
+        for e in entries
+        if isinstance(e.payload, CheckIn) and e.payload.visit_id in visit_ids
+    }
+    stored = await session.execute(select(Visit.retailer_id).where(Visit.id.in_(visit_ids)))
+    retailer_ids.update(stored.scalars())
+    await session.execute(
+        select(Retailer.id)
+        .where(Retailer.id.in_(retailer_ids))
+        .order_by(Retailer.id)
+        .with_for_update(key_share=True)
+    )
 
 
 async def _apply_once(
@@ -146,7 +175,7 @@ async def _apply(
 ) -> SyncOutcome:
     try:
         async with session.begin_nested():
-            await apply_payload(session, principal=principal, rep=rep, entry=entry)
+            note = await apply_payload(session, principal=principal, rep=rep, entry=entry)
     except IntegrityError as exc:
         translated = translate_integrity_error(exc)
         if translated is not None and translated.field and translated.field.startswith("input."):
@@ -158,7 +187,13 @@ async def _apply(
         return _rejected(entry, translated)
     except JalurError as exc:
         return _rejected(entry, exc)
-    return SyncOutcome(entry.client_id, entry.sequence, entry.kind, SyncItemStatus.ACCEPTED)
+    return SyncOutcome(
+        entry.client_id,
+        entry.sequence,
+        entry.kind,
+        SyncItemStatus.ACCEPTED,
+        message=None if note is None else note[:400],
+    )
 
 
 def _rejected(entry: SyncEntry, error: JalurError) -> SyncOutcome:

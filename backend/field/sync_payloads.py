@@ -56,8 +56,9 @@ class SyncEntry:
 
 async def apply_payload(
     session: AsyncSession, *, principal: Principal, rep: Rep, entry: SyncEntry
-) -> None:
-    """Apply one item's effects for the rep (raises a JalurError to refuse it)."""
+) -> str | None:
+    """Apply one item's effects for the rep (raises a JalurError to refuse it); returns a note
+    for the rep on an accepted item (a captured order held for credit), or None."""
     payload, field = entry.payload, "item"
     if isinstance(payload, MalformedItem):
         raise payload.error
@@ -75,7 +76,7 @@ async def apply_payload(
             field=field,
         )
     elif isinstance(payload, OrderCapture):
-        await visits.capture_order(
+        captured = await visits.capture_order(
             session,
             principal=principal,
             rep=rep,
@@ -85,7 +86,9 @@ async def apply_payload(
             at=payload.at,
             field=field,
         )
+        return captured.note
     else:
         await visits.record_collection(
             session, principal=principal, rep=rep, data=payload, field=field
         )
+    return None

@@ -266,6 +266,14 @@ async def record_stock_count(
     return visit
 
 
+@dataclass(frozen=True)
+class CapturedCall:
+    """A stored captured order and what the capture hooks said about it (e.g. held for credit)."""
+
+    order: CapturedOrder
+    note: str | None
+
+
 async def capture_order(
     session: AsyncSession,
     *,
@@ -276,8 +284,12 @@ async def capture_order(
     lines: dict[uuid.UUID, int],
     at: datetime,
     field: str = "input",
-) -> CapturedOrder:
-    """Capture the order of an open visit, for the serving distributor to bill."""
+) -> CapturedCall:
+    """Capture the order of an open visit, for the serving distributor to bill.
+
+    The capture hooks run in the same transaction (secondary billing converts the order into a
+    secondary order there, held or refused on credit); their note comes back with the order.
+    """
     visit = await own_visit(session, rep, visit_id, field=f"{field}.visitId", lock=True)
     if visit.checked_out_at is not None:
         raise VisitAlreadyCheckedOut("the visit is checked out", field=f"{field}.visitId")
@@ -287,8 +299,6 @@ async def capture_order(
     retailer = (
         await session.execute(select(Retailer).where(Retailer.id == visit.retailer_id))
     ).scalar_one()
-    draft = dms_checks.OrderDraft(retailer.id, retailer.distributor_id, dict(lines), at)
-    await dms_checks.recheck_order(session, principal=principal, draft=draft, field=field)
     order = CapturedOrder(
         id=order_id,
         tenant_id=rep.tenant_id,
@@ -306,7 +316,11 @@ async def capture_order(
         for p, q in sorted(lines.items())
     )
     await session.flush()
-    return order
+    note = await dms_checks.after_capture(
+        session, principal=principal, order_id=order.id, field=field
+    )
+    await session.refresh(order)
+    return CapturedCall(order, note)
 
 
 async def record_collection(

@@ -74,5 +74,8 @@ class StockMovement(TenantOwned, Base):
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
     source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), nullable=False
+        # clock_timestamp: movements made in one transaction keep their order.
+        DateTime(timezone=True),
+        server_default=func.clock_timestamp(),
+        nullable=False,
     )

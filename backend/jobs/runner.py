@@ -2,7 +2,9 @@
 
 A handler's writes and the job's SUCCEEDED status commit together, so a plan is never half
 written; a failure rolls the handler back, records the error, and lets RQ retry until the job's
-attempts are spent, after which it is FAILED.
+attempts are spent, after which it is FAILED. An expected failure (a `JalurError`: no history to
+train on, an artefact this code refuses) is recorded as `CODE: message` and FAILED at once,
+since running it again cannot succeed.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import json
 import logging
 import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,16 +22,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.jobs.models import Job, JobStatus
-from backend.jobs.registry import require_handler
+from backend.jobs.registry import load_handlers, require_handler
 from backend.kit.db import make_engine, make_sessionmaker, set_tenant
+from backend.kit.errors import JalurError
 from backend.kit.logging import tenant_var
 from backend.kit.settings import get_settings
 
 log = logging.getLogger(__name__)
+# The job being run, for handlers that record which job produced a row.
+current_job_id: ContextVar[uuid.UUID | None] = ContextVar("current_job_id", default=None)
+ANNOUNCE_PREFIX = "jalur:job:"  # + job id: the pub/sub channel of a job's status changes
 
 
 def run_job(job_id: str, tenant_id: str) -> dict[str, Any] | None:
     """RQ entry point (synchronous): run the job and return its result."""
+    load_handlers()
+
     settings = get_settings()
 
     async def run() -> dict[str, Any] | None:
@@ -55,6 +64,7 @@ async def execute_job(
 ) -> dict[str, Any] | None:
     """Claim, run and record one job; re-raise a handler's error after recording it."""
     tenant_var.set(str(tenant_id))
+    current_job_id.set(job_id)
     claimed = await _claim(sessionmaker, job_id, tenant_id)
     if claimed is None:
         return None
@@ -102,8 +112,10 @@ async def _record_failure(
     async with sessionmaker() as session, session.begin():
         await set_tenant(session, tenant_id)
         job = await _locked(session, job_id)
-        job.error = f"{type(exc).__name__}: {exc}"[:2000]
-        if job.attempts >= job.max_attempts:
+        expected = isinstance(exc, JalurError)
+        label = exc.code if isinstance(exc, JalurError) else type(exc).__name__
+        job.error = f"{label}: {exc}"[:2000]
+        if expected or job.attempts >= job.max_attempts:
             job.status, job.finished_at = JobStatus.FAILED, datetime.now(UTC)
         else:
             job.status = JobStatus.QUEUED
@@ -122,7 +134,7 @@ def _announce(redis: Redis | None, job_id: uuid.UUID, status: JobStatus) -> None
         return
     try:
         redis.publish(
-            f"jalur:job:{job_id}", json.dumps({"id": str(job_id), "status": status.value})
+            f"{ANNOUNCE_PREFIX}{job_id}", json.dumps({"id": str(job_id), "status": status.value})
         )
     except Exception:  # pub/sub is a courtesy; the row is the truth
         log.warning("could not publish the status of job %s", job_id, exc_info=True)

@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import DateTime, ForeignKey, String, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -103,3 +103,40 @@ async def run_once(
         .values(result_id=result_id)
     )
     return result_id, True
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+RowT = TypeVar("RowT")
+
+
+async def run_once_row(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    key: str | None,
+    operation: str,
+    payload: Any,
+    work: Callable[[], Awaitable[_HasId]],
+    load: Callable[[uuid.UUID], Awaitable[RowT]],
+) -> RowT:
+    """`run_once` for work that produces a row: returns the row through `load` (on a retry, the
+    row the first call produced)."""
+
+    async def create() -> uuid.UUID:
+        return (await work()).id
+
+    row_id, _ = await run_once(
+        session,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        key=key,
+        operation=operation,
+        payload=payload,
+        create=create,
+    )
+    return await load(row_id)

@@ -32,11 +32,14 @@ class OptimizerSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """Where ranking-model artefacts live and how they are chosen."""
+    """How ranking models are trained and evaluated (`JALUR_MODEL__HORIZON_DAYS`, `__K`).
 
-    artefact_dir: Path = REPO_ROOT / "var" / "models"
-    horizon_days: int = 28
-    k: int = 30
+    Artefacts are kept in their registry rows (`ranking_model.artefact`), not in a folder: see
+    `backend/ranking/models.py` for why.
+    """
+
+    horizon_days: int = Field(default=28, gt=0)
+    k: int = Field(default=30, gt=0)
 
 
 class Settings(BaseSettings):

@@ -44,6 +44,8 @@ class AccountKind(enum.StrEnum):
     CASH = "CASH"
     BANK = "BANK"
     CHEQUES_IN_HAND = "CHEQUES_IN_HAND"
+    # Where a document's round-off goes (GST: total rounded to the rupee), so journals balance.
+    ROUND_OFF = "ROUND_OFF"
 
 
 class LedgerAccount(TenantOwned, TimestampMixin, Base):
@@ -54,14 +56,22 @@ class LedgerAccount(TenantOwned, TimestampMixin, Base):
         tenant_key(),
         UniqueConstraint("tenant_id", "key"),
         tenant_fk("party_id", "distributor"),
+        tenant_fk("book_id", "distributor"),
+        tenant_fk("retailer_id", "retailer"),
+        CheckConstraint("retailer_id IS NULL OR book_id IS NOT NULL", name="retailer_in_a_book"),
+        CheckConstraint("party_id IS NULL OR book_id IS NULL", name="distributor_in_brand_book"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    key: Mapped[str] = mapped_column(String(80), nullable=False)
+    key: Mapped[str] = mapped_column(String(120), nullable=False)
     kind: Mapped[AccountKind] = mapped_column(
         str_enum(AccountKind, "account_kind", 20), nullable=False
     )
     party_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    # Secondary sales: the distributor whose books hold the account, and the retailer of a
+    # receivable there. None = the brand's own book.
+    book_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    retailer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     balance: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False, default=Decimal(0))
 
@@ -112,16 +122,23 @@ class JournalEntry(TenantOwned, Base):
 
 
 class DocumentSeries(TenantOwned, Base):
-    """The counter of one numbering series in one fiscal year, locked by whoever takes a number."""
+    """The counter of one numbering series in one fiscal year, locked by whoever takes a number.
+
+    `owner_id` is the distributor whose own series it is (secondary invoices); None = the brand's.
+    """
 
     __tablename__ = "document_series"
     __table_args__ = (
         tenant_key(),
-        UniqueConstraint("tenant_id", "series", "fiscal_year"),
+        UniqueConstraint(
+            "tenant_id", "owner_id", "series", "fiscal_year", postgresql_nulls_not_distinct=True
+        ),
+        tenant_fk("owner_id", "distributor"),
         CheckConstraint("last_number >= 0", name="last_number_not_negative"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     series: Mapped[str] = mapped_column(String(8), nullable=False)
     fiscal_year: Mapped[int] = mapped_column(Integer, nullable=False)
     last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -50,24 +50,39 @@ def format_number(fmt: str, *, series: str, fy: str, n: int) -> str:
 
 
 async def take_number(
-    session: AsyncSession, *, tenant_id: uuid.UUID, series: str, fiscal_year: int
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    series: str,
+    fiscal_year: int,
+    owner_id: uuid.UUID | None = None,
 ) -> int:
-    """The next number of the series in the fiscal year, held by this transaction until it ends."""
+    """The next number of the series in the fiscal year, held by this transaction until it ends.
+
+    `owner_id` names the distributor whose own series this is (None: the brand's series).
+    """
     await session.execute(
         insert(DocumentSeries)
         .values(
             id=uuid.uuid4(),
             tenant_id=tenant_id,
+            owner_id=owner_id,
             series=series,
             fiscal_year=fiscal_year,
             last_number=0,
         )
-        .on_conflict_do_nothing(index_elements=["tenant_id", "series", "fiscal_year"])
+        .on_conflict_do_nothing(index_elements=["tenant_id", "owner_id", "series", "fiscal_year"])
+    )
+    owner = (
+        DocumentSeries.owner_id.is_(None)
+        if owner_id is None
+        else DocumentSeries.owner_id == owner_id
     )
     stmt = (
         update(DocumentSeries)
         .where(
             DocumentSeries.tenant_id == tenant_id,
+            owner,
             DocumentSeries.series == series,
             DocumentSeries.fiscal_year == fiscal_year,
         )

@@ -1,6 +1,7 @@
 """Posting balanced journals and reversing them.
 
-Accounts are found or created by key; entries are written in account-id order, so concurrent
+An account lives in a book: the brand's own (book None) or a distributor's (secondary sales,
+where the receivable is per retailer). Accounts are found or created by key; entries are written in account-id order, so concurrent
 postings lock the cached balances (updated by the entry trigger) in one order and cannot deadlock.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,12 @@ class Leg:
     kind: AccountKind
     amount: Decimal
     party_id: uuid.UUID | None = None
+    book_id: uuid.UUID | None = None
+
+
+# (kind, party, book): one account. The party is a distributor in the brand's book and a
+# retailer in a distributor's book.
+AccountRef = tuple[AccountKind, uuid.UUID | None, uuid.UUID | None]
 
 
 @dataclass(frozen=True)
@@ -42,9 +49,12 @@ class Source:
     purpose: str = "POST"
 
 
-def account_key(kind: AccountKind, party_id: uuid.UUID | None) -> str:
-    """The account's unique key inside the tenant."""
-    return f"{kind.value}:{party_id}" if kind in PARTY_KINDS else kind.value
+def account_key(
+    kind: AccountKind, party_id: uuid.UUID | None, book_id: uuid.UUID | None = None
+) -> str:
+    """The account's unique key inside the tenant (prefixed by the distributor's book)."""
+    key = f"{kind.value}:{party_id}" if kind in PARTY_KINDS else kind.value
+    return key if book_id is None else f"{book_id}/{key}"
 
 
 async def account_id(
@@ -54,9 +64,11 @@ async def account_id(
     kind: AccountKind,
     party_id: uuid.UUID | None,
     currency: str,
+    book_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
-    """The id of the account for `kind` (and party), created on first use."""
-    key = account_key(kind, party_id)
+    """The id of the account for `kind` (and party, in a book), created on first use."""
+    key = account_key(kind, party_id, book_id)
+    party = party_id if kind in PARTY_KINDS else None
     await session.execute(
         insert(LedgerAccount)
         .values(
@@ -64,7 +76,9 @@ async def account_id(
             tenant_id=tenant_id,
             key=key,
             kind=kind,
-            party_id=party_id if kind in PARTY_KINDS else None,
+            party_id=party if book_id is None else None,
+            book_id=book_id,
+            retailer_id=party if book_id is not None else None,
             currency=currency,
             balance=Decimal("0.00"),
         )
@@ -80,29 +94,29 @@ async def account_ids(
     session: AsyncSession,
     *,
     tenant_id: uuid.UUID,
-    wanted: list[tuple[AccountKind, uuid.UUID | None]],
+    wanted: list[AccountRef],
     currency: str,
-) -> dict[tuple[AccountKind, uuid.UUID | None], uuid.UUID]:
+) -> dict[AccountRef, uuid.UUID]:
     """Ids of several accounts in one query, creating the missing ones."""
-    keys = {account_key(kind, party): (kind, party) for kind, party in wanted}
+    keys = {account_key(*ref): ref for ref in wanted}
     stmt = select(LedgerAccount.key, LedgerAccount.id).where(
         LedgerAccount.tenant_id == tenant_id, LedgerAccount.key.in_(list(keys))
     )
     found = {key: acc for key, acc in (await session.execute(stmt)).all()}
     for key in sorted(set(keys) - set(found)):
-        kind, party = keys[key]
+        kind, party, book = keys[key]
         found[key] = await account_id(
-            session, tenant_id=tenant_id, kind=kind, party_id=party, currency=currency
+            session, tenant_id=tenant_id, kind=kind, party_id=party, currency=currency, book_id=book
         )
     return {keys[key]: acc for key, acc in found.items()}
 
 
-def net_legs(legs: Sequence[Leg]) -> dict[tuple[AccountKind, uuid.UUID | None], Decimal]:
+def net_legs(legs: Sequence[Leg]) -> dict[AccountRef, Decimal]:
     """Merge legs on the same account, drop those that cancel, and check the rest balance."""
-    merged: dict[tuple[AccountKind, uuid.UUID | None], Decimal] = defaultdict(Decimal)
+    merged: dict[AccountRef, Decimal] = defaultdict(Decimal)
     for leg in legs:
         party = leg.party_id if leg.kind in PARTY_KINDS else None
-        merged[(leg.kind, party)] += leg.amount
+        merged[(leg.kind, party, leg.book_id)] += leg.amount
     kept = {k: v for k, v in merged.items() if v != 0}
     if not kept or sum(kept.values(), Decimal(0)) != 0:
         raise UnbalancedJournal("a journal needs entries that sum to zero")
@@ -172,12 +186,20 @@ async def reverse(
 ) -> Journal:
     """Post the mirror image of `journal`; a journal is reversed at most once."""
     stmt = (
-        select(LedgerAccount.kind, LedgerAccount.party_id, JournalEntry.amount)
+        select(
+            LedgerAccount.kind,
+            func.coalesce(LedgerAccount.party_id, LedgerAccount.retailer_id),
+            LedgerAccount.book_id,
+            JournalEntry.amount,
+        )
         .join(LedgerAccount, LedgerAccount.id == JournalEntry.account_id)
         .where(JournalEntry.tenant_id == tenant_id, JournalEntry.journal_id == journal.id)
     )
     entries = (await session.execute(stmt)).all()
-    legs = [Leg(kind=kind, amount=-amount, party_id=party) for kind, party, amount in entries]
+    legs = [
+        Leg(kind=kind, amount=-amount, party_id=party, book_id=book)
+        for kind, party, book, amount in entries
+    ]
     return await post(
         session,
         tenant_id=tenant_id,

@@ -17,6 +17,7 @@ from backend.api.types import (
     connection_page,
 )
 from backend.auth.principal import Principal
+from backend.billing.cancellation import cancel_primary_order
 from backend.kit.ids import decode_typed_id
 from backend.orders import workflow
 from backend.orders.graphql_types import PrimaryOrderNode, order_node
@@ -53,6 +54,9 @@ class OrderActionInput:
     reason: str = strawberry.field(default="", description="Why (required to reject/override).")
     override_credit: bool = strawberry.field(
         default=False, description="Approve past a failed credit check (ADMIN, with a reason)."
+    )
+    credit_note_series: str = strawberry.field(
+        default="CN", description="Cancel only: series of the notes crediting its invoices."
     )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
 
@@ -100,6 +104,7 @@ async def _act(
                 "order": data.order_id,
                 "reason": data.reason,
                 "override": data.override_credit,
+                "series": data.credit_note_series,
             },
             work=lambda: action(principal),
         )
@@ -216,7 +221,9 @@ class OrdersMutation:
             ),
         )
 
-    @strawberry.mutation(description="Cancel an order that has not been invoiced.")
+    @strawberry.mutation(
+        description="Cancel an order before dispatch; invoices are credited in full (ADMIN)."
+    )
     async def cancel_primary_order(
         self, info: strawberry.Info[Context, None], input: OrderActionInput
     ) -> PrimaryOrderPayload:
@@ -224,11 +231,12 @@ class OrdersMutation:
             info,
             input,
             "cancelPrimaryOrder",
-            lambda p: workflow.cancel_order(
+            lambda p: cancel_primary_order(
                 info.context.session,
                 principal=p,
                 order_id=_order_id(input),
                 reason=input.reason,
+                note_series=input.credit_note_series,
             ),
         )
 

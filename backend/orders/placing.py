@@ -23,8 +23,8 @@ from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine, P
 from backend.orders.settings import primary_settings
 from backend.orders.workflow import load_order, record_transition, submit_order
 from backend.parties.repository import distributors_by_ids
-from backend.pricing.models import PriceListItem
-from backend.pricing.prices import PriceRow, pick_price
+from backend.pricing.prices import pick_price
+from backend.pricing.service import price_rows
 from backend.pricing.tax import line_tax
 
 MAX_LINES = 200
@@ -94,7 +94,7 @@ async def _create(session: AsyncSession, principal: Principal, draft: OrderDraft
         checks.fail("input.lines", f"give 1 to {MAX_LINES} lines")
     settings = await primary_settings(session, principal.tenant_id)
     products = await _products(session, [line.product_id for line in draft.lines])
-    prices = await _price_rows(session, list(products))
+    prices = await price_rows(session, list(products))
     quantities = _check_lines(draft, products, settings, checks)
     checks.raise_if_any()
     assert distributor is not None
@@ -179,22 +179,3 @@ def _check_lines(
 async def _products(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Product]:
     rows = (await session.execute(select(Product).where(Product.id.in_(ids)))).scalars()
     return {p.id: p for p in rows}
-
-
-async def _price_rows(
-    session: AsyncSession, product_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[PriceRow]]:
-    stmt = select(PriceListItem).where(PriceListItem.product_id.in_(product_ids))
-    rows: dict[uuid.UUID, list[PriceRow]] = {}
-    for item in (await session.execute(stmt)).scalars():
-        rows.setdefault(item.product_id, []).append(
-            PriceRow(
-                item.tier,
-                item.valid_from,
-                item.valid_to,
-                item.distributor_price,
-                item.retailer_price,
-                item.mrp,
-            )
-        )
-    return rows

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.principal import Principal
 from backend.identity.models import Role
 from backend.kit.errors import NotFound, ValidationFailed
-from backend.kit.idempotency import run_once
+from backend.kit.idempotency import run_once_row
 from backend.orders.credit import credit_figures, credit_problem
 from backend.orders.errors import InvalidTransition
 from backend.orders.models import CreditAction, OrderStatus, OrderTransition, PrimaryOrder
@@ -37,7 +37,7 @@ async def load_order(
     """A visible order (locked when asked), or NOT_FOUND."""
     stmt = select(PrimaryOrder).where(PrimaryOrder.id == order_id, order_scope(principal))
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     order = (await session.execute(stmt)).scalar_one_or_none()
     if order is None:
         raise NotFound("no such order", field="input.orderId")
@@ -84,10 +84,12 @@ async def _lock_for_credit(
     order = await load_order(session, principal, order_id)
     distributor = (
         await session.execute(
-            select(Distributor).where(Distributor.id == order.distributor_id).with_for_update()
+            select(Distributor)
+            .where(Distributor.id == order.distributor_id)
+            .with_for_update(key_share=True)
         )
     ).scalar_one()
-    await session.refresh(order, with_for_update=True)
+    await session.refresh(order, with_for_update={"key_share": True})
     return distributor, order
 
 
@@ -180,7 +182,7 @@ async def reject_order(
 async def cancel_order(
     session: AsyncSession, *, principal: Principal, order_id: uuid.UUID, reason: str
 ) -> PrimaryOrder:
-    """Cancel an order that has not been invoiced (an invoiced one needs credit notes)."""
+    """Cancel an order that has not been invoiced (billing.cancellation credits invoiced ones)."""
     order = await load_order(session, principal, order_id, lock=True)
     _require_state(order, CANCELLABLE, "cancel")
     await record_transition(
@@ -195,6 +197,11 @@ async def reopen_order(
     """HELD/REJECTED/CANCELLED → DRAFT; it must pass the credit check again to go further."""
     order = await load_order(session, principal, order_id, lock=True)
     _require_state(order, REOPENABLE, "reopen")
+    if order.invoiced_total > 0:
+        raise InvalidTransition(
+            "an order cancelled after invoicing stays cancelled; place a new one",
+            field="input.orderId",
+        )
     await record_transition(session, principal, order, order.status, S.DRAFT, reason or "reopened")
     return order
 
@@ -214,16 +221,13 @@ async def transition_once(
 ) -> PrimaryOrder:
     """Run a transition at most once per idempotency key; a retry returns the order as it is."""
 
-    async def create() -> uuid.UUID:
-        return (await work()).id
-
-    order_id, _ = await run_once(
+    return await run_once_row(
         session,
         tenant_id=principal.tenant_id,
         user_id=principal.user_id,
         key=key,
         operation=operation,
         payload=payload,
-        create=create,
+        work=work,
+        load=lambda row_id: load_order(session, principal, row_id),
     )
-    return await load_order(session, principal, order_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -14,15 +14,17 @@ from backend.api.guard.cost import cost
 from backend.api.loaders import by_id_loader, register_node
 from backend.api.types import GeoPoint, Money, Node
 from backend.kit.geo import point_coordinates
-from backend.kit.ids import encode_global_id
+from backend.kit.ids import decode_typed_id, encode_global_id
 from backend.parties.hours import from_json
 from backend.parties.models import Channel, Distributor, OutletClass, Retailer
 from backend.parties.repository import distributors_by_ids, retailers_by_ids
 
 if TYPE_CHECKING:
+    from backend.ranking.graphql import ExpectedOfftakeType
     from backend.territories.graphql import TerritoryNode
 
 TerritoryRef = Annotated["TerritoryNode", strawberry.lazy("backend.territories.graphql")]
+ExpectedOfftakeRef = Annotated["ExpectedOfftakeType", strawberry.lazy("backend.ranking.graphql")]
 
 ChannelEnum = strawberry.enum(Channel, description="Trade channel: GT, MT, HORECA or WHOLESALE.")
 OutletClassEnum = strawberry.enum(OutletClass, description="Value class: A (top), B, C.")
@@ -122,6 +124,25 @@ class RetailerNode(Node):
     @strawberry.field(description="The territory the outlet sits in.")
     async def territory(self, info: strawberry.Info[Context, None]) -> TerritoryRef | None:
         return await _territory(info.context, self.territory_id)
+
+    @strawberry.field(
+        description="What the outlet is expected to buy, its rank in its portfolio and why, "
+        "from the active ranking model's latest scores (ADMIN, MANAGER, REP); null when unscored."
+    )
+    async def expected_offtake(
+        self,
+        info: strawberry.Info[Context, None],
+        as_of: Annotated[
+            date | None,
+            strawberry.argument(
+                description="Latest scores on or before this date (default: latest)."
+            ),
+        ] = None,
+    ) -> ExpectedOfftakeRef | None:
+        from backend.ranking.graphql import retailer_expected_offtake
+
+        retailer_id = decode_typed_id(self.id, "Retailer", field="id")
+        return await retailer_expected_offtake(info.context, retailer_id, as_of)
 
 
 def distributor_loader(context: Context) -> Any:

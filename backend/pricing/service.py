@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
@@ -21,6 +22,7 @@ from backend.ledger.numbering import format_number
 from backend.orders.models import CreditAction, PrimarySettings
 from backend.orders.settings import default_settings
 from backend.pricing.models import PriceListItem
+from backend.pricing.prices import PriceRow
 
 register_unique(
     "uq_price_list_item_tenant_id_product_id_tier_valid_from",
@@ -108,9 +110,32 @@ async def configure_primary(
     checks = Checks()
     if not 1 <= settings.fiscal_year_start_month <= 12:
         checks.fail("input.fiscalYearStartMonth", "a month, 1 to 12")
+    if not all(p in settings.number_format for p in ("{series}", "{fy}", "{n")):
+        # Without all three a number could repeat across series or fiscal years.
+        checks.fail("input.numberFormat", "a number format uses {series}, {fy} and {n}")
     checks.raise_if_any()
     format_number(settings.number_format, series="INV", fy="2627", n=99_999)
     if current is None:
         session.add(settings)
     await session.flush()
     return settings
+
+
+async def price_rows(
+    session: AsyncSession, product_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[PriceRow]]:
+    """Every price list row of these SKUs, as the pricing rules see them."""
+    stmt = select(PriceListItem).where(PriceListItem.product_id.in_(product_ids))
+    rows: dict[uuid.UUID, list[PriceRow]] = {}
+    for item in (await session.execute(stmt)).scalars():
+        rows.setdefault(item.product_id, []).append(
+            PriceRow(
+                item.tier,
+                item.valid_from,
+                item.valid_to,
+                item.distributor_price,
+                item.retailer_price,
+                item.mrp,
+            )
+        )
+    return rows

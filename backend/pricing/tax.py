@@ -2,20 +2,35 @@
 
 Indonesia (ID_PPN): PPN 12% on a base (DPP) of 11/12 of the price for ordinary goods, on the full
 price for luxury goods. India (IN_GST): GST slabs split into CGST + SGST inside a state, IGST
-across states. Each line is rounded half-up to the cent; an invoice's tax per rate is the sum of
-its lines' taxes, so the lines shown always add up to the invoice.
+across states. Each line's base and tax are first computed to the cent (half-up); then
+`document_tax` applies the regime's invoice-level rule to every document (primary invoices,
+credit and debit notes, secondary invoices and credit notes go through it):
+
+- ID_PPN (e-Faktur practice; PER-29/PJ/2015 Lampiran II and SE-22/PJ.24/1990: "PPN dihitung dalam
+  satuan rupiah penuh, dibulatkan ke bawah"): per PPN rate, the document's PPN is the sum of its
+  lines' unrounded bases (DPP, or DPP nilai lain = 11/12 of the price) times the rate, rounded
+  down once to the whole rupiah (amounts keep the codebase's two decimals, as .00). The
+  tax shown on each line is an allocation of that figure (largest remainder), so the lines add up
+  to the document exactly.
+- IN_GST (CGST Rules 46: tax per item per component; Section 170 CGST Act: amounts rounded to the
+  nearest rupee): each line's CGST/SGST/IGST stays rounded to the paisa; the document's total is
+  rounded half-up to the rupee and the difference is an explicit round-off amount.
+
+The tax summary per rate (`tax_by_rate`) is always the sum of the lines as shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from backend.catalog.models import TaxClass
 from backend.kit.errors import ValidationFailed
 
 CENT = Decimal("0.01")
+WHOLE = Decimal(1)
+EXACT = Decimal("1e-10")
 PPN_RATE = Decimal("0.12")
 PPN_ORDINARY_BASE = Decimal(11) / Decimal(12)
 GST_SLABS = {
@@ -32,12 +47,14 @@ def to_cents(value: Decimal) -> Decimal:
 
 @dataclass(frozen=True)
 class TaxComponent:
-    """One tax on one line: its name (PPN, CGST, SGST, IGST), rate, taxable base and amount."""
+    """One tax on one line: its name (PPN, CGST, SGST, IGST), rate, taxable base and amount;
+    `exact` is the unrounded base times the rate (what document-level rounding sums)."""
 
     name: str
     rate: Decimal
     base: Decimal
     amount: Decimal
+    exact: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -67,8 +84,10 @@ class LineTax:
 
 
 def _component(name: str, rate: Decimal, base: Decimal) -> TaxComponent:
+    # The exact figure is kept to 1e-10, which removes the last-digit noise of 11/12 in Decimal.
+    exact = (base * rate).quantize(EXACT, rounding=ROUND_HALF_UP)
     base = to_cents(base)
-    return TaxComponent(name=name, rate=rate, base=base, amount=to_cents(base * rate))
+    return TaxComponent(name=name, rate=rate, base=base, amount=to_cents(base * rate), exact=exact)
 
 
 def ppn_line(tax_class: TaxClass, net: Decimal) -> LineTax:
@@ -119,3 +138,77 @@ def tax_by_rate(lines: Iterable[LineTax]) -> dict[tuple[str, Decimal], tuple[Dec
             base, amount = summary.get((c.name, c.rate), (Decimal("0.00"), Decimal("0.00")))
             summary[(c.name, c.rate)] = (base + c.base, amount + c.amount)
     return summary
+
+
+@dataclass(frozen=True)
+class DocumentTax:
+    """A document's lines with their taxes as shown, and its round-off (GST; zero otherwise)."""
+
+    lines: tuple[LineTax, ...]
+    round_off: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        """Sum of the lines' net amounts."""
+        return sum((line.net for line in self.lines), Decimal("0.00"))
+
+    @property
+    def tax(self) -> Decimal:
+        """Sum of the lines' taxes as shown (equal to the document's tax)."""
+        return sum((line.tax for line in self.lines), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        """Net plus tax plus round-off: what the document asks to be paid."""
+        return self.net + self.tax + self.round_off
+
+
+def document_tax(regime: str, lines: Sequence[LineTax]) -> DocumentTax:
+    """Apply the regime's invoice-level rounding to a document's per-line taxes.
+
+    The one function every invoice and note (primary and secondary) uses; see the module notes
+    for the rules followed.
+    """
+    if regime == "ID_PPN":
+        return DocumentTax(lines=_ppn_allocated(lines), round_off=Decimal("0.00"))
+    if regime == "IN_GST":
+        shown = tuple(lines)
+        gross = sum((line.gross for line in shown), Decimal("0.00"))
+        rounded = gross.quantize(WHOLE, rounding=ROUND_HALF_UP).quantize(CENT)
+        return DocumentTax(lines=shown, round_off=rounded - gross)
+    raise ValidationFailed(f"unknown tax regime {regime}", code="TAX_REGIME")
+
+
+def _ppn_allocated(lines: Sequence[LineTax]) -> tuple[LineTax, ...]:
+    """Per (name, rate): the document's PPN = floor(sum of bases x rate) to the rupiah; each
+    component gets the floor of its exact share, and the rupiahs left go one each to the
+    components with the largest remainders (ties: the earlier line)."""
+    shares: dict[tuple[str, Decimal], list[tuple[int, int, Decimal]]] = {}
+    for i, line in enumerate(lines):
+        for j, c in enumerate(line.components):
+            share = c.base * c.rate if c.exact is None else c.exact
+            shares.setdefault((c.name, c.rate), []).append((i, j, share))
+    amounts: dict[tuple[int, int], Decimal] = {}
+    for group in shares.values():
+        exact = sum((share for _, _, share in group), Decimal(0))
+        total = _rupiah_down(exact)
+        floors = {(i, j): _rupiah_down(share) for i, j, share in group}
+        left = int(total - sum(floors.values(), Decimal(0)))
+        by_remainder = sorted(group, key=lambda g: (-(g[2] - floors[(g[0], g[1])]), g[0], g[1]))
+        for i, j, _ in by_remainder[:left]:
+            floors[(i, j)] += WHOLE
+        amounts.update(floors)
+    return tuple(
+        replace(
+            line,
+            components=tuple(
+                replace(c, amount=amounts[(i, j)]) for j, c in enumerate(line.components)
+            ),
+        )
+        for i, line in enumerate(lines)
+    )
+
+
+def _rupiah_down(value: Decimal) -> Decimal:
+    """Down to the whole rupiah, kept with the codebase's two decimals (e.g. 110.99 → 110.00)."""
+    return value.quantize(WHOLE, rounding=ROUND_DOWN).quantize(CENT)

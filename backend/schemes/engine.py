@@ -9,9 +9,12 @@ Order of application (documented, deterministic):
 3. Per line: if an EXCLUSIVE scheme offers anything, the first by (priority, code) is the only
    one; otherwise the BEST_OF scheme with the largest benefit (discount plus free-goods value),
    then every STACKABLE scheme in (priority, code) order.
-4. Free goods are recounted from the lines where their scheme survived step 3, so a free item
-   disappears as soon as its condition stops holding; percentage schemes compound on what is
-   left of the line, fixed amounts subtract, and a line never goes below zero.
+4. Each scheme is recounted on the lines where it survived step 3 (free goods too, so a free
+   item disappears as soon as its condition stops holding). A scheme that wins a line but gives
+   less once recounted (a threshold no longer met) counts for that much on that line, which
+   chooses again (step 3), until every choice gives what it was chosen for.
+5. Percentage schemes compound on what is left of the line, fixed amounts subtract, and a line
+   never goes below zero.
 Amounts are rounded half-up to the currency's minor unit at each application.
 """
 
@@ -118,11 +121,7 @@ def price_cart(
         s for s in applicable_schemes(retailer, day, schemes) if s.kind is not SchemeKind.QPS
     ]
     offers = [_offer(s, lines, quantum) for s in on_bill]
-    chosen = {i: _choose(offers, i) for i in range(len(lines))}
-    survivors = [
-        _offer(o.scheme, lines, quantum, only={i for i, picked in chosen.items() if o in picked})
-        for o in offers
-    ]
+    chosen, survivors = _settle(offers, lines, quantum)
     priced = [
         _apply(
             i, line, [s for s in survivors if s.scheme in {o.scheme for o in chosen[i]}], quantum
@@ -137,13 +136,46 @@ def price_cart(
     )
 
 
-def _choose(offers: list[_Offer], index: int) -> list[_Offer]:
-    touching = [o for o in offers if o.benefit(index) > 0]
+def _settle(
+    offers: list[_Offer], lines: Sequence[CartLine], quantum: Decimal
+) -> tuple[dict[int, list[_Offer]], list[_Offer]]:
+    """Choose per line, recount each scheme on the lines it won, until the choices hold.
+
+    A threshold scheme (slab, free goods, bundle, minimum value) may win a line on the whole
+    cart's figures and then, recounted on the lines it won, give less (a lower slab, nothing).
+    Its benefit on that line is then capped at what the recount gave and the line chooses
+    again; caps only go down, so this ends, with every choice giving what it was chosen for.
+    """
+    caps: dict[tuple[int, str], Decimal] = {}
+    while True:
+        chosen = {i: _choose(offers, i, caps) for i in range(len(lines))}
+        survivors = [
+            _offer(
+                o.scheme, lines, quantum, only={i for i, picked in chosen.items() if o in picked}
+            )
+            for o in offers
+        ]
+        lowered = False
+        for offer, survivor in zip(offers, survivors, strict=True):
+            for i, picked in chosen.items():
+                key = (i, offer.scheme.code)
+                if offer in picked and survivor.benefit(i) < caps.get(key, offer.benefit(i)):
+                    caps[key] = survivor.benefit(i)
+                    lowered = True
+        if not lowered:
+            return chosen, survivors
+
+
+def _choose(offers: list[_Offer], index: int, caps: dict[tuple[int, str], Decimal]) -> list[_Offer]:
+    def benefit(offer: _Offer) -> Decimal:
+        return caps.get((index, offer.scheme.code), offer.benefit(index))
+
+    touching = [o for o in offers if benefit(o) > 0]
     exclusive = [o for o in touching if o.scheme.combination is Combination.EXCLUSIVE]
     if exclusive:
         return [exclusive[0]]
     best_of = [o for o in touching if o.scheme.combination is Combination.BEST_OF]
-    picked = [max(best_of, key=lambda o: (o.benefit(index), -o.scheme.priority))] if best_of else []
+    picked = [max(best_of, key=lambda o: (benefit(o), -o.scheme.priority))] if best_of else []
     return picked + [o for o in touching if o.scheme.combination is Combination.STACKABLE]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -12,55 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from backend.auth.principal import Principal
 from backend.billing.invoicing import invoice_order
 from backend.billing.models import BillingDocument
-from backend.kit.db import new_id, set_tenant
+from backend.kit.db import set_tenant
 from backend.kit.settings import Settings
-from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine
+from backend.orders.models import OrderStatus
 from tests.factories.ledger import assert_ledger_invariants
-from tests.factories.orders import ORDER_DAY, PrimaryWorld, make_primary_world
+from tests.factories.orders import (
+    ORDER_DAY,
+    make_one_unit_orders,
+    make_primary_world,
+)
 from tests.support.committed import purge_tenant
 
 ORDERS = 120
 SERIES = ("A", "B", "C")
-TOTAL = Decimal("1110.00")
 
 
 class ForcedRollback(Exception):
     """Raised after invoicing to undo the transaction."""
-
-
-async def _approved_orders(session: AsyncSession, world: PrimaryWorld) -> list[uuid.UUID]:
-    ids = []
-    for i in range(ORDERS):
-        order = PrimaryOrder(
-            id=new_id(),
-            tenant_id=world.tenant.id,
-            reference=f"N-{i:04d}",
-            distributor_id=world.distributor.id,
-            status=OrderStatus.APPROVED,
-            currency="IDR",
-            order_date=ORDER_DAY,
-            total=TOTAL,
-            invoiced_total=Decimal("0.00"),
-            created_by=world.admin.user_id,
-        )
-        session.add(order)
-        session.add(
-            PrimaryOrderLine(
-                id=new_id(),
-                tenant_id=world.tenant.id,
-                order_id=order.id,
-                line_no=1,
-                product_id=world.products[0].id,
-                quantity=1,
-                unit_price=Decimal("1000.00"),
-                gross=TOTAL,
-                invoiced_quantity=0,
-                delivered_quantity=0,
-            )
-        )
-        ids.append(order.id)
-    await session.flush()
-    return ids
 
 
 async def _invoice(
@@ -91,7 +58,9 @@ async def test_series_have_no_gaps_or_duplicates(
     maker = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
     async with maker() as session, session.begin():
         world = await make_primary_world(session, number_format="{series}{fy}{n:06d}")
-        ids = await _approved_orders(session, world)
+        ids = await make_one_unit_orders(
+            session, world, ORDERS, status=OrderStatus.APPROVED, prefix="N"
+        )
     try:
         # when every fourth invoicing rolls back after taking its number
         await asyncio.gather(

@@ -64,6 +64,17 @@ async def test_statement_runs_from_opening_to_closing(session: AsyncSession) -> 
     assert soa.ageing == [D("2220.00"), D("0.00"), D("610.00"), D("0.00")]
     assert soa.overdue_percent == D("21.55")  # 610 / 2830 overdue (credit days 30)
     assert soa.dso_days == D("38.2")  # 2830 × 30 days / 2220 of sales
+    # and October's statement ages what stood open on 31 October: the payment came later
+    october = await statement_of_account(
+        session,
+        principal=world.admin,
+        distributor_id=world.distributor.id,
+        start=date(2026, 10, 1),
+        end=date(2026, 10, 31),
+    )
+    assert (october.opening, october.lines, october.closing) == (D("1110.00"), [], D("1110.00"))
+    assert october.ageing == [D("0.00"), D("1110.00"), D("0.00"), D("0.00")]  # 60 days
+    assert october.overdue_percent == D("100.00")  # due 1 October
 
 
 def test_ageing_buckets_have_inclusive_edges() -> None:

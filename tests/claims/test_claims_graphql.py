@@ -77,3 +77,67 @@ async def test_claim_workflow_and_kpis_over_graphql(
     )["data"]["distributorPerformance"]
     assert kpi["primarySales"] == {"amount": "8000.00", "currency": "IDR"}
     assert kpi["claimsRatio"] == "0.2500"
+
+
+async def test_claim_steps_are_idempotent_and_claims_are_listed_and_aged(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    world = await make_primary_world(session)
+    _, lines = await make_invoice(session, world, quantity=10)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    distributor = encode_global_id("Distributor", world.distributor.id)
+    made = []
+    for day, qty in (("2026-08-01", 1), ("2026-10-20", 2), ("2026-11-10", 3)):
+        body = {
+            "input": {
+                "distributorId": distributor,
+                "claimType": "DAMAGE",
+                "submittedOn": day,
+                "lines": [
+                    {
+                        "billingLineId": encode_global_id("BillingLine", lines[0].id),
+                        "batch": "B1",
+                        "quantity": qty,
+                        "unitAmount": "100.00",
+                    }
+                ],
+            }
+        }
+        made.append((await client.run("SubmitClaim", body, token=token))["data"]["submitClaim"])
+    review = {
+        "input": {"claimId": made[0]["claim"]["id"], "on": "2026-11-12", "idempotencyKey": "rv"}
+    }
+    # when a review is started and retried with its key
+    first = (await client.run("ReviewClaim", review, token=token))["data"]["reviewClaim"]
+    again = (await client.run("ReviewClaim", review, token=token))["data"]["reviewClaim"]
+    plain = {"input": {**review["input"], "idempotencyKey": None}}
+    refused = (await client.run("ReviewClaim", plain, token=token))["data"]["reviewClaim"]
+    # then it moved once; without the key a second review is a coded refusal
+    assert first == again and first["claim"]["status"] == "UNDER_REVIEW"
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_CLAIM_STATE"]
+    # when one is rejected (settling it is refused), the lists filter by state and ageing buckets
+    decide = {
+        "input": {"claimId": made[1]["claim"]["id"], "on": "2026-11-12", "reason": "no photos"}
+    }
+    rejected = (await client.run("DecideClaim", decide, token=token))["data"]["decideClaim"]
+    assert (rejected["claim"]["status"], rejected["claim"]["decisionReason"]) == (
+        "REJECTED",
+        "no photos",
+    )
+    settle = {"input": {"claimId": made[1]["claim"]["id"], "on": "2026-11-13"}}
+    unsettled = (await client.run("SettleClaim", settle, token=token))["data"]["settleClaim"]
+    assert [e["code"] for e in unsettled["errors"]] == ["INVALID_CLAIM_STATE"]
+    reviewing = (
+        await client.run(
+            "Claims",
+            {"first": 10, "distributorId": distributor, "status": "UNDER_REVIEW"},
+            token=token,
+        )
+    )["data"]["claims"]
+    assert [e["node"]["id"] for e in reviewing["edges"]] == [made[0]["claim"]["id"]]
+    ageing = (await client.run("ClaimAgeing", {"asOf": "2026-11-20"}, token=token))["data"][
+        "claimAgeing"
+    ]
+    # open claims: 111 days (under review) and 10 days (submitted); the rejected one is closed
+    assert ageing == {"days0To30": 1, "days31To60": 0, "days61To90": 0, "daysOver90": 1}

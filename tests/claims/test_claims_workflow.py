@@ -22,10 +22,11 @@ from backend.claims.service import (
     start_review,
     submit_claim,
 )
+from backend.kit.errors import InputErrors, JalurError
 from backend.ledger.models import LedgerAccount
 from tests.factories.claims import make_invoice
 from tests.factories.ledger import assert_ledger_invariants
-from tests.factories.orders import ORDER_DAY, make_primary_world
+from tests.factories.orders import make_primary_world
 
 D = Decimal
 
@@ -129,13 +130,13 @@ async def test_a_rejected_claim_frees_its_units_and_cannot_be_settled(
         principal=world.admin,
         claim_id=claim.id,
         approved={},
-        decided_on=ORDER_DAY,
+        decided_on=date(2026, 11, 12),
         reason="no evidence",
     )
     assert claim.status is ClaimStatus.REJECTED
     with pytest.raises(ClaimStateError):
         await settle_claim(
-            session, principal=world.admin, claim_id=claim.id, series="CN", on=ORDER_DAY
+            session, principal=world.admin, claim_id=claim.id, series="CN", on=date(2026, 11, 13)
         )
     again = await submit_claim(
         session,
@@ -163,3 +164,81 @@ async def test_claim_ageing_counts_open_claims_by_days_since_submission(
         0,
         0,
     ]
+
+
+async def test_scheme_reimbursement_is_settled_to_scheme_expense(session: AsyncSession) -> None:
+    world = await make_primary_world(session)
+    _, lines = await make_invoice(session, world, quantity=10)
+    draft = ClaimDraft(
+        world.distributor.id,
+        ClaimType.SCHEME_REIMBURSEMENT,
+        date(2026, 11, 10),
+        [ClaimLineDraft(lines[0].id, "B1", 2, D("150.00"))],
+    )
+    claim = await submit_claim(session, principal=world.admin, idempotency_key=None, draft=draft)
+    line = (
+        await session.execute(select(ClaimLine).where(ClaimLine.claim_id == claim.id))
+    ).scalar_one()
+    await decide_claim(
+        session,
+        principal=world.admin,
+        claim_id=claim.id,
+        approved={line.id: 2},
+        decided_on=date(2026, 11, 11),
+        reason="",
+    )
+    await settle_claim(
+        session, principal=world.admin, claim_id=claim.id, series="CN", on=date(2026, 11, 12)
+    )
+    note = (
+        await session.execute(
+            select(BillingDocument).where(BillingDocument.kind == DocumentKind.CREDIT_NOTE)
+        )
+    ).scalar_one()
+    assert (note.reason, note.net) == (NoteReason.SCHEME_REIMBURSEMENT, D("300.00"))
+    balances = dict(
+        (
+            await session.execute(
+                select(LedgerAccount.key, LedgerAccount.balance).execution_options(
+                    populate_existing=True
+                )
+            )
+        ).all()
+    )
+    assert (balances["SCHEME_EXPENSE"], balances.get("CLAIMS_EXPENSE")) == (D("300.00"), None)
+    await assert_ledger_invariants(session, world.tenant.id)
+
+
+async def test_a_damage_claim_is_worth_at_most_the_invoiced_price(session: AsyncSession) -> None:
+    world = await make_primary_world(session)
+    _, lines = await make_invoice(session, world, quantity=10)
+    draft = ClaimDraft(
+        world.distributor.id,
+        ClaimType.DAMAGE,
+        date(2026, 11, 10),
+        [ClaimLineDraft(lines[0].id, "B1", 1, D("1000.01"))],
+    )
+    with pytest.raises(OverClaimed) as refused:
+        async with session.begin_nested():
+            await submit_claim(session, principal=world.admin, idempotency_key=None, draft=draft)
+    assert refused.value.field == "input.lines[0].unitAmount"
+    assert await session.scalar(select(func.count()).select_from(Claim)) == 0
+
+
+async def test_claim_input_errors_are_reported_together_and_save_nothing(
+    session: AsyncSession,
+) -> None:
+    world = await make_primary_world(session)
+    _, lines = await make_invoice(session, world, quantity=10)
+    draft = ClaimDraft(
+        world.distributor.id,
+        ClaimType.EXPIRY,
+        date(2026, 11, 10),
+        [ClaimLineDraft(lines[0].id, " ", 1, D("10.00"))],
+        [f"s3://e/{i}.jpg" for i in range(21)],
+    )
+    with pytest.raises(JalurError) as refused:
+        await submit_claim(session, principal=world.admin, idempotency_key=None, draft=draft)
+    assert isinstance(refused.value, InputErrors)
+    assert [e.field for e in refused.value.flatten()] == ["input.evidence", "input.lines[0].batch"]
+    assert await session.scalar(select(func.count()).select_from(Claim)) == 0

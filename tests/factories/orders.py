@@ -13,7 +13,13 @@ from backend.auth.principal import Principal
 from backend.catalog.models import Product, TaxClass
 from backend.identity.models import Role, Tenant
 from backend.kit.db import new_id
-from backend.orders.models import CreditAction, PrimaryOrder, PrimarySettings
+from backend.orders.models import (
+    CreditAction,
+    OrderStatus,
+    PrimaryOrder,
+    PrimaryOrderLine,
+    PrimarySettings,
+)
 from backend.orders.placing import LineDraft, OrderDraft, place_order
 from backend.parties.models import Distributor
 from backend.pricing.models import PriceListItem
@@ -114,3 +120,45 @@ async def make_order(
 
 
 # Children before parents; self-referencing tables go in one statement.
+
+
+ONE_UNIT_TOTAL = Decimal("1110.00")  # 1 unit at 1,000.00 + PPN 110.00
+
+
+async def make_one_unit_orders(
+    session: AsyncSession, world: PrimaryWorld, count: int, *, status: OrderStatus, prefix: str
+) -> list[uuid.UUID]:
+    """COUNT orders of one unit of the world's first SKU in STATUS, written directly (no
+    placement flow), for tests that race many of them."""
+    ids = []
+    for i in range(count):
+        order = PrimaryOrder(
+            id=new_id(),
+            tenant_id=world.tenant.id,
+            reference=f"{prefix}-{i:04d}",
+            distributor_id=world.distributor.id,
+            status=status,
+            currency="IDR",
+            order_date=ORDER_DAY,
+            total=ONE_UNIT_TOTAL,
+            invoiced_total=Decimal("0.00"),
+            created_by=world.admin.user_id,
+        )
+        session.add(order)
+        session.add(
+            PrimaryOrderLine(
+                id=new_id(),
+                tenant_id=world.tenant.id,
+                order_id=order.id,
+                line_no=1,
+                product_id=world.products[0].id,
+                quantity=1,
+                unit_price=Decimal("1000.00"),
+                gross=ONE_UNIT_TOTAL,
+                invoiced_quantity=0,
+                delivered_quantity=0,
+            )
+        )
+        ids.append(order.id)
+    await session.flush()
+    return ids

@@ -311,14 +311,15 @@ async def test_a_territory_goal_cascades_and_reports_progress_or_no_data(
     }
     assert by_key[(reps[0], "PRODUCTIVE_CALLS")]["achieved"] == "1"
     assert by_key[(reps[1], "PRODUCTIVE_CALLS")]["achieved"] == "0"
+    # No secondary invoice yet: measured, and nothing achieved (the captured order is not a sale).
     assert by_key[(team.territory_id, "SECONDARY_VALUE")] == {
-        "hasData": False,
-        "achieved": None,
-        "achievementPct": None,
+        "hasData": True,
+        "achieved": "0",
+        "achievementPct": "0.00",
         "elapsedDays": 25,
         "remainingDays": 5,
-        "dailyRateNeeded": None,
-        "note": "no data yet",
+        "dailyRateNeeded": "1000000.00",
+        "note": "from secondary invoices",
     }
     assert [e["node"]["ownerId"] for e in rep_view["edges"]] == [reps[1]]
 

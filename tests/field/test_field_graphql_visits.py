@@ -132,6 +132,11 @@ async def test_check_in_follows_the_tenant_rules_and_check_out_closes_the_visit(
     )
 
     assert captured["order"]["lines"] == [{"quantity": 12, "product": {"sku": product.sku}}]
+    # the SKU has no retailer price in force: the order waits for the distributor's desk
+    assert (captured["order"]["status"], captured["order"]["secondaryOrderId"]) == (
+        "CAPTURED",
+        None,
+    )
     assert again["order"]["id"] == captured["order"]["id"]
     assert productive["visit"]["outcome"] == "PRODUCTIVE"
 

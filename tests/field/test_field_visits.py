@@ -174,7 +174,7 @@ async def test_check_out_records_duration_and_a_productive_call_needs_its_order(
     with pytest.raises(ProductiveWithoutOrder):
         await check_out(session, rep=f.rep, data=productive)
     product = await make_product(session, f.tenant)
-    order = await capture_order(
+    captured = await capture_order(
         session,
         principal=f.principal,
         rep=f.rep,
@@ -183,13 +183,19 @@ async def test_check_out_records_duration_and_a_productive_call_needs_its_order(
         lines={product.id: 24},
         at=later,
     )
+    order = captured.order
     closed = await check_out(session, rep=f.rep, data=productive)
 
     assert closed.duration_seconds == 750
     assert closed.outcome is VisitOutcome.PRODUCTIVE
     assert closed.photo_refs == ["photo/1.jpg"]
     assert order.distributor_id == f.retailer.distributor_id
+    # the SKU has no retailer price in force: the order waits for the desk, and the rep is told
     assert order.status.value == "CAPTURED"
+    assert order.secondary_order_id is None
+    assert captured.note == (
+        "kept for the distributor's desk, not priced: no retailer price in force"
+    )
 
 
 async def test_a_no_order_check_out_needs_a_reason(session: AsyncSession) -> None:

@@ -162,3 +162,21 @@ async def test_an_unknown_job_kind_is_a_field_error(session: AsyncSession) -> No
 
     assert refused.value.field == "kind"
     assert "ping" in HANDLERS
+
+
+def test_the_handler_modules_list_every_module_with_a_job_handler() -> None:
+    from pathlib import Path
+
+    from backend.jobs.registry import HANDLER_MODULES, load_handlers
+
+    root = Path(__file__).resolve().parents[2]
+    found = {
+        ".".join(path.relative_to(root).with_suffix("").parts)
+        for path in (root / "backend").rglob("*.py")
+        if "\n@job_handler(" in path.read_text(encoding="utf-8")
+    }
+    assert found - {"backend.jobs.registry"} == set(HANDLER_MODULES)
+    load_handlers()
+    assert {"ping", "planRepDay", "train_model", "score_retailers", "offtake.derive"} <= set(
+        HANDLERS
+    )

@@ -1,6 +1,7 @@
-"""Random orders, invoices, payments, credit notes, claims, bounces and retried requests; after every
-step the ledger balances, replays to its cached balances, posts nothing twice, receivables
-match open documents, and stock equals its movements."""
+"""Random orders, invoices, payments, credit and debit notes (returns out of stock), claims,
+bounces, cancellations, stock adjustments and retried requests; after every step the ledger
+balances, replays to its cached balances, posts nothing twice, receivables match open
+documents, and stock equals its movements and is never negative."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from backend.billing.cancellation import cancel_primary_order
 from backend.billing.delivery import DeliveredBatch, deliver_invoice, dispatch_invoice
 from backend.billing.invoicing import invoice_order
 from backend.billing.models import BillingLine, DocumentKind, NoteReason, PaymentMethod
@@ -31,10 +33,11 @@ from backend.claims.service import (
     settle_claim,
     submit_claim,
 )
+from backend.inventory.adjustments import AdjustmentDraft, adjust_distributor_stock
 from backend.kit.errors import JalurError, NotFound
 from backend.ledger.models import JournalEntry
 from backend.orders.placing import LineDraft, OrderDraft, place_order
-from backend.orders.workflow import approve_order, cancel_order
+from backend.orders.workflow import approve_order
 from tests.factories.ledger import assert_ledger_invariants
 from tests.factories.orders import ORDER_DAY, make_primary_world
 
@@ -135,9 +138,14 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
 
     @rule(order=orders)
     def cancel(self, order: uuid.UUID) -> None:
+        # Before dispatch, also invoiced orders: their invoices are credited in full.
         self.attempt(
-            lambda: cancel_order(
-                self.session, principal=self.admin, order_id=order, reason="changed mind"
+            lambda: cancel_primary_order(
+                self.session,
+                principal=self.admin,
+                order_id=order,
+                reason="changed mind",
+                today=self.day,
             )
         )
 
@@ -197,8 +205,8 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
         )
         return payment.id if payment else uuid.uuid4()
 
-    @rule(payment=payments)
-    def bounce(self, payment: uuid.UUID) -> None:
+    @rule(payment=payments, key=st.sampled_from(["b1", "b2", None]))
+    def bounce(self, payment: uuid.UUID, key: str | None) -> None:
         self.attempt(
             lambda: bounce_cheque(
                 self.session,
@@ -206,6 +214,7 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
                 payment_id=payment,
                 bounced_on=self.day,
                 reason="returned",
+                idempotency_key=key,
             )
         )
 
@@ -222,7 +231,7 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
             reason,
             "CN" if kind is DocumentKind.CREDIT_NOTE else "DN",
             self.day,
-            [NoteLine(self.product_ids[0], qty, Decimal("1000.00"))],
+            [NoteLine(self.product_ids[0], qty, Decimal("1000.00"), "B1")],
         )
         self.attempt(
             lambda: issue_note(
@@ -296,6 +305,15 @@ class PrimaryLedgerMachine(RuleBasedStateMachine):
             )
 
         self.attempt(work)
+
+    @rule(qty=st.integers(-12, 12).filter(bool), key=st.sampled_from(["a1", "a2", None]))
+    def adjust(self, qty: int, key: str | None) -> None:
+        draft = AdjustmentDraft(self.distributor_id, self.product_ids[0], "B1", qty, "count")
+        self.attempt(
+            lambda: adjust_distributor_stock(
+                self.session, principal=self.admin, draft=draft, idempotency_key=key
+            )
+        )
 
     @invariant()
     def ledger_holds(self) -> None:

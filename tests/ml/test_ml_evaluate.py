@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from ml.evaluate import main, run_evaluation, select_active
-from ml.rolling import NotEnoughHistoryError, RunConfig, make_dataset
+from ml.history import day_to_date
+from ml.rolling import (
+    NotEnoughHistoryError,
+    RunConfig,
+    evaluation_cutoffs,
+    fit_to_history,
+    make_dataset,
+    training_cutoffs,
+)
 from ml.synthetic import generate, write_tables
 from ml.tables import Tables
 
@@ -55,10 +63,43 @@ def test_same_period_last_year_appears_with_two_years(small_tables: Tables) -> N
 
 
 def test_too_short_history_fails_clearly() -> None:
-    tables = generate(retailers=20, days=90, seed=1)
+    # Two horizons and two weeks of history are the least even the short layout needs.
+    tables = generate(retailers=20, days=60, seed=1)
     config = RunConfig()
-    with pytest.raises(NotEnoughHistoryError, match="90 days of sales are too few"):
+    with pytest.raises(
+        NotEnoughHistoryError,
+        match=r"58 days .* after 14 days .* \(at least 70 days are needed\)",
+    ):
         run_evaluation(make_dataset(tables, config), config)
+
+
+def test_twelve_weeks_get_weekly_cutoffs_trained_only_on_earlier_horizons() -> None:
+    tables = generate(retailers=60, days=84, seed=2)
+    config = RunConfig()
+    dataset = make_dataset(tables, config)
+    history = dataset.history
+    layout = fit_to_history(history, config)
+    assert dataset.spec.short_history
+    assert (layout.cutoff_step_days, layout.train_step_days, layout.min_history_days) == (7, 7, 14)
+    cutoffs = evaluation_cutoffs(history, layout)
+    # The newest horizon ends on the last day; three weekly origins fit behind it.
+    assert [c - history.first_day for c in cutoffs] == [42, 49, 56]
+    assert cutoffs[-1] + 28 == history.last_day + 1
+    for cutoff in cutoffs:
+        trained_on = training_cutoffs(history, cutoff, layout)
+        assert all(t + 28 <= cutoff and t - history.first_day >= 14 for t in trained_on)
+    assert [t - history.first_day for t in training_cutoffs(history, cutoffs[0], layout)] == [14]
+    report = run_evaluation(dataset, config)
+    assert report.horizon_days == 28
+    assert report.cutoffs == [str(day_to_date(c).date()) for c in cutoffs]
+    assert set(report.models) == {"model", "last_4_weeks", "recency_frequency", "random"}
+
+
+def test_a_year_keeps_the_configured_layout(tiny_tables: Tables) -> None:
+    config = RunConfig()
+    dataset = make_dataset(tiny_tables, config)
+    assert fit_to_history(dataset.history, config) is config
+    assert not dataset.spec.short_history
 
 
 def test_malformed_input_exits_with_the_location(

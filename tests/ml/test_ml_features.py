@@ -48,22 +48,47 @@ def scramble_from(tables: Tables, start: pd.Timestamp) -> Tables:
     )
 
 
-def features_at(tables: Tables, cutoff: pd.Timestamp) -> pd.DataFrame:
+def features_at(tables: Tables, cutoff: pd.Timestamp, short: bool = False) -> pd.DataFrame:
     history = build_history(tables)
-    return build_features(history, make_feature_spec(history), cutoff)
+    return build_features(history, make_feature_spec(history, short_history=short), cutoff)
 
 
-def test_no_feature_reads_data_at_or_after_the_cutoff(tiny_tables: Tables) -> None:
-    original = features_at(tiny_tables, CUTOFF)
-    perturbed = features_at(scramble_from(tiny_tables, CUTOFF), CUTOFF)
+@pytest.mark.parametrize("short", [False, True], ids=["windows", "short-history rates"])
+def test_no_feature_reads_data_at_or_after_the_cutoff(tiny_tables: Tables, short: bool) -> None:
+    original = features_at(tiny_tables, CUTOFF, short)
+    perturbed = features_at(scramble_from(tiny_tables, CUTOFF), CUTOFF, short)
     pd.testing.assert_frame_equal(original, perturbed)
 
 
-def test_the_leakage_check_notices_data_the_day_before(tiny_tables: Tables) -> None:
-    original = features_at(tiny_tables, CUTOFF)
-    perturbed = features_at(scramble_from(tiny_tables, CUTOFF - pd.Timedelta(days=1)), CUTOFF)
+@pytest.mark.parametrize("short", [False, True], ids=["windows", "short-history rates"])
+def test_the_leakage_check_notices_data_the_day_before(tiny_tables: Tables, short: bool) -> None:
+    original = features_at(tiny_tables, CUTOFF, short)
+    perturbed = features_at(
+        scramble_from(tiny_tables, CUTOFF - pd.Timedelta(days=1)), CUTOFF, short
+    )
     changed = [c for c in original.columns if not original[c].equals(perturbed[c])]
     assert {"value_28", "days_since_last_order", "skus_91", "visits_91"} <= set(changed)
+    if short:
+        assert {"value_per_day", "value_per_day_28", "visits_per_day"} <= set(changed)
+
+
+def test_short_history_model_reads_rates_not_window_totals(tiny_tables: Tables) -> None:
+    history = build_history(tiny_tables)
+    spec = make_feature_spec(history, short_history=True)
+    model_columns = set(spec.feature_names())
+    assert {"value_per_day", "orders_per_day", "value_per_day_28", "visits_per_day"} <= (
+        model_columns
+    )
+    assert not model_columns & {"value_28", "value_91", "value_364", "orders_91", "tenure_days"}
+    # The frame still carries the totals that baselines and reasons read, after the model's.
+    frame = build_features(history, spec, CUTOFF)
+    assert list(frame.columns[: len(spec.feature_names())]) == spec.feature_names()
+    assert {"value_28", "orders_91", "value_364", "orders_364"} <= set(frame.columns)
+    observed = (CUTOFF - tiny_tables.sales["date"].min()).days
+    before = tiny_tables.sales[tiny_tables.sales["date"] < CUTOFF]
+    first = frame.index[0]
+    expected = before.loc[before["retailer_id"] == first, "value"].sum() / min(364, observed)
+    assert frame.loc[first, "value_per_day"] == pytest.approx(expected)
 
 
 def test_target_sums_the_horizon_only() -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.identity.models import User
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
+from tests.factories.claims import make_invoice
 from tests.factories.identity import token_for
 from tests.factories.orders import make_primary_world
 from tests.support.graphql_client import GraphQLClient
@@ -145,3 +146,105 @@ async def test_invoicing_a_draft_is_a_coded_payload_error(
         "billingDocuments"
     ]
     assert docs["totalCount"] == 0
+
+
+async def test_order_states_over_graphql_record_who_and_why_and_refusals_change_nothing(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    # given a draft order
+    world = await make_primary_world(session)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    actor = encode_global_id("User", world.admin.user_id)
+    place = {
+        "input": {
+            "distributorId": encode_global_id("Distributor", world.distributor.id),
+            "orderDate": "2026-11-02",
+            "submit": False,
+            "lines": [
+                {"productId": encode_global_id("Product", world.products[0].id), "quantity": 2}
+            ],
+        }
+    }
+    order = (await client.run("PlacePrimaryOrder", place, token=token))["data"][
+        "placePrimaryOrder"
+    ]["order"]
+
+    async def act(operation: str, **extra: Any) -> dict[str, Any]:
+        name = operation[0].lower() + operation[1:]
+        body = {"input": {"orderId": order["id"], **extra}}
+        payload: dict[str, Any] = (await client.run(operation, body, token=token))["data"][name]
+        return payload
+
+    # when it is submitted, then rejected without a reason
+    submitted = await act("SubmitPrimaryOrder", reason="weekly order")
+    assert submitted["order"]["status"] == "SUBMITTED"
+    no_reason = await act("RejectPrimaryOrder")
+    assert [(e["code"], e["field"]) for e in no_reason["errors"]] == [
+        ("INVALID_INPUT", "input.reason")
+    ]
+    # and with one
+    rejected = await act(
+        "RejectPrimaryOrder", reason="duplicate of last week's", idempotencyKey="r1"
+    )
+    retried = await act(
+        "RejectPrimaryOrder", reason="duplicate of last week's", idempotencyKey="r1"
+    )
+    assert retried == rejected
+    history = rejected["order"]["history"]
+    assert [(h["fromStatus"], h["toStatus"], h["reason"], h["actorId"]) for h in history] == [
+        (None, "DRAFT", "placed", actor),
+        ("DRAFT", "SUBMITTED", "weekly order", actor),
+        ("SUBMITTED", "REJECTED", "duplicate of last week's", actor),
+    ]
+    assert all(h["at"] for h in history)
+    # then a rejected order cannot be approved; reopened it is a draft, cancelled it stays so
+    refused = await act("ApprovePrimaryOrder")
+    assert [e["code"] for e in refused["errors"]] == ["INVALID_TRANSITION"]
+    assert (await act("ReopenPrimaryOrder", reason="customer confirmed"))["order"]["status"] == (
+        "DRAFT"
+    )
+    cancelled = await act("CancelPrimaryOrder", reason="not needed")
+    assert cancelled["order"]["status"] == "CANCELLED"
+    again = await act("CancelPrimaryOrder", reason="twice")
+    assert [e["code"] for e in again["errors"]] == ["INVALID_TRANSITION"]
+    listed = (await client.run("PrimaryOrders", {"first": 5}, token=token))["data"]["primaryOrders"]
+    assert listed["totalCount"] == 1
+    after = (await act("ReopenPrimaryOrder", reason="x", idempotencyKey="o-1"))["order"]
+    assert len(after["history"]) == 6
+
+
+async def test_cancelling_an_invoiced_order_over_graphql_credits_its_invoice(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    world = await make_primary_world(session)
+    invoice, _ = await make_invoice(session, world, quantity=2)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    assert invoice.order_id is not None
+    body = {
+        "input": {
+            "orderId": encode_global_id("PrimaryOrder", invoice.order_id),
+            "reason": "branch closed",
+            "creditNoteSeries": "CX",
+            "idempotencyKey": "cancel-1",
+        }
+    }
+    done = (await client.run("CancelPrimaryOrder", body, token=token))["data"]["cancelPrimaryOrder"]
+    again = (await client.run("CancelPrimaryOrder", body, token=token))["data"][
+        "cancelPrimaryOrder"
+    ]
+    assert done == again and done["errors"] == []
+    last = done["order"]["history"][-1]
+    assert (done["order"]["status"], last["toStatus"], last["details"]) == (
+        "CANCELLED",
+        "CANCELLED",
+        {"creditNotes": ["CX/2026/00001"]},
+    )
+    docs = (await client.run("BillingDocuments", {"first": 5}, token=token))["data"][
+        "billingDocuments"
+    ]
+    assert [(e["node"]["kind"], e["node"]["total"]["amount"]) for e in docs["edges"]] == [
+        ("CREDIT_NOTE", "2220.00"),
+        ("INVOICE", "2220.00"),
+    ]

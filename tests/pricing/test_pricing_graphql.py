@@ -44,6 +44,14 @@ async def test_set_price_and_configure_numbering(
         )
     )["data"]["configurePrimary"]
     assert too_long["errors"][0]["code"] == "NUMBER_TOO_LONG"
+    no_year = (
+        await client.run(
+            "ConfigurePrimary", {"input": {"numberFormat": "{series}{n:06d}"}}, token=token
+        )
+    )["data"]["configurePrimary"]
+    assert [(e["code"], e["field"]) for e in no_year["errors"]] == [
+        ("INVALID_INPUT", "input.numberFormat")
+    ]
     saved = (
         await client.run(
             "ConfigurePrimary",

@@ -220,3 +220,23 @@ def test_nudges_say_how_far_the_next_slab_free_item_and_bundle_are() -> None:
         ("CMB", 1, "500 off one more bundle"),
         ("Q", 8, "5% off"),
     ]
+
+
+def test_a_slab_that_wins_a_line_but_falls_below_its_threshold_gives_way() -> None:
+    # 3 units reach 11% (12.10 on the 110 line, more than the flat 12) on the whole cart, but
+    # recounted on the one line it wins the slab falls to 1%: that line takes the flat 12 instead
+    slab = scheme(
+        "AAA",
+        SchemeKind.QUANTITY_SLABS,
+        combination=Combination.BEST_OF,
+        slabs=(Slab(D(1), D(1)), Slab(D(3), D(11))),
+    )
+    flat = scheme("AAB", SchemeKind.FLAT_DISCOUNT, combination=Combination.BEST_OF, amount=D(12))
+    cart = [line("A", 1, "100"), line("A", 1, "100"), line("A", 1, "110")]
+
+    priced = price_cart(cart, SHOP, DAY, [slab, flat])
+
+    assert discounts(priced) == [D(12), D(12), D(12)]
+    assert [[a.code for a in p.applied] for p in priced.lines] == [["AAB"], ["AAB"], ["AAB"]]
+    # and removing a line gives no other line more
+    assert discounts(price_cart(cart[1:], SHOP, DAY, [slab, flat])) == [D(12), D(12)]

@@ -59,7 +59,11 @@ class BatchLimitMiddleware:
         self.max_operations = max_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "POST":
+        if (
+            scope["type"] != "http"
+            or scope.get("method") != "POST"
+            or scope.get("path") != "/graphql"
+        ):
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)

@@ -1,0 +1,154 @@
+"""Collections: a retailer pays its distributor (cash or transfer, to a rep at a visit or at the
+desk); the money is posted in the distributor's book and allocated to open invoices, oldest first
+or as given; the rest stays on account. Phones resend, so a rep must send an idempotency key."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.principal import Principal
+from backend.billing.payments import plan_allocations
+from backend.field.visit_models import Visit
+from backend.identity.models import Role, Tenant
+from backend.kit.errors import NotFound, ValidationFailed
+from backend.kit.idempotency import run_once_row
+from backend.ledger.models import AccountKind
+from backend.ledger.posting import Leg, Source, post
+from backend.secondary.credit import load_retailer
+from backend.secondary.models import (
+    CollectionMethod,
+    SecondaryAllocation,
+    SecondaryCollection,
+    SecondaryDocument,
+    SecondaryDocumentKind,
+)
+
+CASH_ACCOUNT = {
+    CollectionMethod.CASH: AccountKind.CASH,
+    CollectionMethod.TRANSFER: AccountKind.BANK,
+}
+COLLECTING_ROLES = (Role.ADMIN, Role.MANAGER, Role.DISTRIBUTOR, Role.REP)
+
+
+@dataclass(frozen=True)
+class CollectionDraft:
+    """Money received from a retailer; allocations None means oldest first."""
+
+    retailer_id: uuid.UUID
+    method: CollectionMethod
+    amount: Decimal
+    received_on: date
+    reference: str = ""
+    visit_id: uuid.UUID | None = None
+    allocations: Sequence[tuple[uuid.UUID, Decimal]] | None = None
+
+
+async def record_collection(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    draft: CollectionDraft,
+    idempotency_key: str | None,
+) -> SecondaryCollection:
+    """Record, post and allocate a collection; a retry with the key returns the first."""
+    principal.require(*COLLECTING_ROLES)
+    if principal.role is Role.REP and idempotency_key is None:
+        raise ValidationFailed(
+            "a collection from the field needs an idempotency key", field="input.idempotencyKey"
+        )
+
+    return await run_once_row(
+        session,
+        tenant_id=principal.tenant_id,
+        user_id=principal.user_id,
+        key=idempotency_key,
+        operation="recordRetailerCollection",
+        payload=asdict(draft),
+        work=lambda: _record(session, principal, draft),
+        load=lambda row_id: session.get_one(SecondaryCollection, row_id),
+    )
+
+
+async def _record(
+    session: AsyncSession, principal: Principal, draft: CollectionDraft
+) -> SecondaryCollection:
+    if draft.amount <= 0 or draft.amount != draft.amount.quantize(Decimal("0.01")):
+        raise ValidationFailed("a positive amount in cents", field="input.amount")
+    retailer = await load_retailer(
+        session, principal, draft.retailer_id, field="input.retailerId", lock=True
+    )
+    if draft.visit_id is not None:
+        visit = await session.get(Visit, draft.visit_id)
+        if visit is None or visit.retailer_id != retailer.id:
+            raise NotFound("no visit of this retailer with this id", field="input.visitId")
+    # Plan (and check explicit allocations) before anything is written.
+    docs = list(
+        (
+            await session.execute(
+                select(SecondaryDocument)
+                .where(
+                    SecondaryDocument.retailer_id == retailer.id,
+                    SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
+                    SecondaryDocument.open_amount > 0,
+                )
+                .order_by(SecondaryDocument.id)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
+    by_id = {d.id: d for d in docs}
+    plan = plan_allocations([(d.id, d.open_amount) for d in docs], draft.amount, draft.allocations)
+    tenant = await session.get_one(Tenant, principal.tenant_id)
+    collection = SecondaryCollection(
+        id=uuid.uuid4(),
+        tenant_id=principal.tenant_id,
+        distributor_id=retailer.distributor_id,
+        retailer_id=retailer.id,
+        visit_id=draft.visit_id,
+        method=draft.method,
+        reference=draft.reference[:60],
+        currency=tenant.currency,
+        amount=draft.amount,
+        unallocated=draft.amount,
+        received_on=draft.received_on,
+        collected_by=principal.user_id,
+    )
+    session.add(collection)
+    await session.flush()
+    book = retailer.distributor_id
+    await post(
+        session,
+        tenant_id=principal.tenant_id,
+        source=Source("SECONDARY_COLLECTION", collection.id),
+        legs=[
+            Leg(CASH_ACCOUNT[draft.method], draft.amount, None, book),
+            Leg(AccountKind.RECEIVABLE, -draft.amount, retailer.id, book),
+        ],
+        posted_on=draft.received_on,
+        memo=f"collection {draft.method.value} {draft.reference}".strip(),
+        currency=collection.currency,
+        party_id=retailer.id,
+        actor_id=principal.user_id,
+    )
+    for doc_id, amount in plan:
+        by_id[doc_id].open_amount -= amount
+        collection.unallocated -= amount
+        session.add(
+            SecondaryAllocation(
+                id=uuid.uuid4(),
+                tenant_id=principal.tenant_id,
+                collection_id=collection.id,
+                document_id=doc_id,
+                amount=amount,
+            )
+        )
+    await session.flush()
+    return collection
