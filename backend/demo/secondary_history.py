@@ -22,13 +22,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
 from backend.demo.field_history import HISTORY_END
 from backend.demo.records import DemoRetailer
 from backend.demo.world import DemoWorld
+from backend.kit.db import insert_rows
 from backend.ledger.models import AccountKind, DocumentSeries, Journal, JournalEntry, LedgerAccount
 from backend.ledger.numbering import DEFAULT_FORMAT, fiscal_label, fiscal_year, format_number
 from backend.ledger.posting import account_key
@@ -53,7 +54,6 @@ WEEKDAY_FACTOR = (1.15, 1.0, 0.95, 1.0, 1.1, 1.2, 0.6)  # Monday … Sunday
 FESTIVE = (date(2026, 11, 5), date(2026, 11, 14))  # the 11.11 shopping week
 FESTIVE_FACTOR = 1.6
 SERIES = "SI"
-CHUNK = 2000
 ZERO = Decimal("0.00")
 
 
@@ -374,8 +374,9 @@ async def _write(
     tenant_id: uuid.UUID,
 ) -> None:
     async def bulk(model: Any, items: list[dict[str, Any]]) -> None:
-        for start in range(0, len(items), CHUNK):
-            await session.execute(insert(model), items[start : start + CHUNK])
+        # few multi-row statements, not one per row: the ledger's balance trigger then moves
+        # each account once per chunk (migration 0015)
+        await insert_rows(session, model.__table__, items)
 
     await bulk(LedgerAccount, list(accounts.values()))
     await bulk(
