@@ -192,8 +192,11 @@ def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np
     out["trend_28_vs_91"] = np.log1p(out["value_28"]) - np.log1p(out["value_91"] * 28 / 91)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean_order_value_91"] = out["value_91"] / out["orders_91"]
+    # daily is sorted by retailer then day: a retailer's last order closes its run of rows
+    # (np.maximum.at did the same in a third of the scoring time)
     last = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(last, retailer, day)
+    run_end = np.r_[retailer[1:] != retailer[:-1], True] if len(retailer) else retailer
+    last[retailer[run_end]] = day[run_end]
     has_order = last > np.iinfo(np.int64).min
     out["days_since_last_order"] = np.where(has_order, cutoff - last, np.nan)
     interval, spread = _order_intervals(n, retailer, day)
