@@ -350,10 +350,36 @@ def demo_seed(seed: int) -> None:
     """Create the demo tenant and its data (does nothing when it already exists)."""
     from backend.demo.seed import seed_demo
 
-    result = _in_session(get_settings(), lambda s: seed_demo(s, seed=seed))
-    verb = "created" if result.created else "already present, reused"
+    settings = get_settings()
+    data = _in_session(settings, lambda s: seed_demo(s, seed=seed, build_plans=False))
+    # Fresh statistics before planning and before anyone queries: autovacuum may take many
+    # minutes to analyse tables that just gained a few hundred thousand rows, and until then
+    # the planner guesses (report queries took 7-95 s on the unanalysed demo).
+    asyncio.run(_analyze(settings.database_owner_url))
+    result = _in_session(settings, lambda s: seed_demo(s, seed=seed))
+    verb = "created" if data.created else "already present, reused"
     counts = ", ".join(f"{v} {k}" for k, v in result.counts.items())
     click.echo(f"demo tenant jkt-demo {verb}: {counts}; {result.plans_built} day plan(s) built")
+
+
+async def _analyze(owner_url: str) -> None:
+    """ANALYZE every table the owner role owns (the application role may not)."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(owner_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            owned = await connection.execute(
+                text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename)"
+                    " FROM pg_tables WHERE tableowner = current_user"
+                )
+            )
+            for (table,) in owned.all():
+                await connection.execute(text(f"ANALYZE {table}"))
+    finally:
+        await engine.dispose()
 
 
 @demo.command("info")
