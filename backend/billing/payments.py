@@ -112,11 +112,18 @@ async def _record(session: AsyncSession, principal: Principal, draft: PaymentDra
 
 
 async def _open_documents(session: AsyncSession, payment: Payment) -> list[BillingDocument]:
-    # Locked in primary-key order (no deadlocks), then used oldest first.
+    return await lock_open_documents(session, payment.distributor_id)
+
+
+async def lock_open_documents(
+    session: AsyncSession, distributor_id: uuid.UUID
+) -> list[BillingDocument]:
+    """The distributor's open invoices and debit notes, locked in primary-key order (no
+    deadlocks), returned oldest first (due date, issue date, number)."""
     stmt = (
         select(BillingDocument)
         .where(
-            BillingDocument.distributor_id == payment.distributor_id,
+            BillingDocument.distributor_id == distributor_id,
             BillingDocument.kind.in_(RECEIVABLE_KINDS),
             BillingDocument.open_amount > 0,
         )
