@@ -9,6 +9,10 @@ The note has no SKU lines; its amount (percent of the value bought, which was ta
 billed) is taken as tax inclusive: gross = net = total = the credit, no discount, no tax, no
 round-off. Posting in the distributor's book: Dr SCHEME_EXPENSE, Cr the retailer's receivable
 (`backend.secondary.documents.document_legs`).
+
+A brand-funded (SECONDARY flow) QPS credit also accrues for the distributor's scheme claim on the
+brand, one accrual per credit note (`backend.schemes.claims.record_qps_accrual`). The scheme's
+budget is not consumed by settlement (the budget caps what bills spend).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.parties.models import Retailer
 from backend.parties.repository import retailer_scope
+from backend.schemes.claims import record_qps_accrual
 from backend.schemes.models import TradeScheme
 from backend.schemes.qps import QpsCredit, qps_settlement
 from backend.schemes.rules import SchemeKind
@@ -205,6 +210,16 @@ async def _credit(
                 amount=amount,
             )
         )
+    await record_qps_accrual(
+        session,
+        scheme=scheme,
+        credit_note_id=note.id,
+        distributor_id=retailer.distributor_id,
+        retailer_id=retailer.id,
+        on=on,
+        reference=note.number,
+        amount=credit.credit,
+    )
     session.add(
         QpsSettlement(
             id=uuid.uuid4(),

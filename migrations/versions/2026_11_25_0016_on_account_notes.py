@@ -9,6 +9,8 @@ distributor, a QPS scheme settled by one secondary credit note per retailer.
 - `note_allocation` / `secondary_note_allocation`: what an on-account note paid of which open
   invoice (oldest first); the rest stays on the note as credit on account.
 - `qps_settlement`: one row per (scheme, retailer) settled, with its credit note.
+- `scheme_accrual.credit_note_id`: a brand-funded QPS credit accrues for the scheme claim by
+  its credit note (an accrual names an invoice line or a credit note, never both).
 
 Revision ID: 0016
 Revises: 0015
@@ -195,6 +197,26 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_qps_settlement_tenant_id_scheme_id"), "qps_settlement", ["tenant_id", "scheme_id"]
     )
+    op.alter_column("scheme_accrual", "invoice_line_id", existing_type=sa.Uuid(), nullable=True)
+    op.add_column("scheme_accrual", sa.Column("credit_note_id", sa.Uuid(), nullable=True))
+    op.create_foreign_key(
+        op.f("fk_scheme_accrual_tenant_id_credit_note_id_secondary_document"),
+        "scheme_accrual",
+        "secondary_document",
+        ["tenant_id", "credit_note_id"],
+        ["tenant_id", "id"],
+        ondelete="RESTRICT",
+    )
+    op.create_unique_constraint(
+        op.f("uq_scheme_accrual_tenant_id_scheme_id_credit_note_id"),
+        "scheme_accrual",
+        ["tenant_id", "scheme_id", "credit_note_id"],
+    )
+    op.create_check_constraint(
+        op.f("ck_scheme_accrual_line_or_credit_note"),
+        "scheme_accrual",
+        "(invoice_line_id IS NULL) <> (credit_note_id IS NULL)",
+    )
     for table in NEW_TABLES:
         for statement in rls.tenant_table_policy(table):
             op.execute(statement)
@@ -213,6 +235,22 @@ def downgrade() -> None:
     for table in NEW_TABLES:
         for statement in rls.drop_policy(table):
             op.execute(statement)
+    op.execute("DELETE FROM scheme_accrual WHERE credit_note_id IS NOT NULL")
+    op.drop_constraint(
+        op.f("ck_scheme_accrual_line_or_credit_note"), "scheme_accrual", type_="check"
+    )
+    op.drop_constraint(
+        op.f("uq_scheme_accrual_tenant_id_scheme_id_credit_note_id"),
+        "scheme_accrual",
+        type_="unique",
+    )
+    op.drop_constraint(
+        op.f("fk_scheme_accrual_tenant_id_credit_note_id_secondary_document"),
+        "scheme_accrual",
+        type_="foreignkey",
+    )
+    op.drop_column("scheme_accrual", "credit_note_id")
+    op.alter_column("scheme_accrual", "invoice_line_id", existing_type=sa.Uuid(), nullable=False)
     op.drop_table("qps_settlement")
     op.drop_table("secondary_note_allocation")
     op.drop_table("note_allocation")

@@ -3,6 +3,7 @@ note, applied to its open invoices oldest first, once per (scheme, retailer)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -10,11 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.claims.models import ClaimType
 from backend.identity.models import Role, User
 from backend.kit.errors import NotFound, PermissionDenied, ValidationFailed
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
 from backend.ledger.models import AccountKind, Journal, JournalEntry, LedgerAccount
+from backend.schemes.claims import generate_scheme_claims
+from backend.schemes.models import SchemeAccrual
 from backend.schemes.rules import SchemeKind
 from backend.schemes.validation import SlabDraft
 from backend.secondary.billing import bill_order
@@ -59,7 +63,7 @@ async def _qps_world(session: AsyncSession) -> tuple[SecondaryWorld, list[Second
     return world, invoices
 
 
-async def _scheme(session: AsyncSession, world: SecondaryWorld) -> str:
+async def _scheme(session: AsyncSession, world: SecondaryWorld) -> uuid.UUID:
     scheme = await make_scheme(
         session,
         world.admin,
@@ -67,7 +71,7 @@ async def _scheme(session: AsyncSession, world: SecondaryWorld) -> str:
         SchemeKind.QPS,
         slabs=(SlabDraft(D(5), D(2)), SlabDraft(D(10), D(5))),
     )
-    return str(scheme.id)
+    return scheme.id
 
 
 async def test_an_ended_qps_credits_each_retailer_that_reached_a_slab_once(
@@ -160,6 +164,24 @@ async def test_an_ended_qps_credits_each_retailer_that_reached_a_slab_once(
     count = select(func.count()).select_from(QpsSettlement)
     assert await session.scalar(count) == 1
     await assert_ledger_invariants(session, world.tenant.id)
+
+    # and the brand-funded credit accrued once, by its note, and is claimable from the brand
+    accruals = (await session.execute(select(SchemeAccrual))).scalars().all()
+    assert [(a.credit_note_id, a.invoice_line_id, a.retailer_id, a.amount) for a in accruals] == [
+        (note.id, None, world.retailers[0].id, D("132.00"))
+    ]
+    claim = await generate_scheme_claims(
+        session,
+        principal=world.desk,
+        distributor_id=world.distributor.id,
+        period_from=SETTLE_DAY,
+        period_to=SETTLE_DAY,
+        submitted_on=date(2026, 12, 2),
+    )
+    assert (claim.claim_type, claim.claimed_amount) == (
+        ClaimType.SCHEME_REIMBURSEMENT,
+        D("132.00"),
+    )
 
 
 async def test_a_credit_larger_than_what_is_open_stays_on_account(session: AsyncSession) -> None:
