@@ -243,6 +243,29 @@ async def test_a_note_larger_than_what_is_open_leaves_the_rest_on_account(
     assert soa.closing == D("-170.00")
     assert soa.ageing == [D("0.00")] * 4
     assert soa.overdue_percent is None
+    # and the next invoice (25 Nov, 1,110.00) is paid first from the credit on account
+    order = await make_order(session, world, quantity=1, day=date(2026, 11, 25))
+    await approve_order(session, principal=world.admin, order_id=order.id, today=date(2026, 11, 25))
+    later = await invoice_order(
+        session,
+        principal=world.admin,
+        order_id=order.id,
+        series="INV",
+        issued_on=date(2026, 11, 25),
+    )
+    await session.refresh(note)
+    assert (later.open_amount, note.open_amount) == (D("940.00"), D("0.00"))
+    assert (await _allocations(session, note.id))[-1] == (later.id, D("170.00"))
+    await assert_ledger_invariants(session, world.tenant.id)
+    soa = await statement_of_account(
+        session,
+        principal=world.admin,
+        distributor_id=world.distributor.id,
+        start=NOV_1,
+        end=date(2026, 11, 30),
+    )
+    assert soa.closing == D("940.00")
+    assert soa.ageing == [D("940.00"), D("0.00"), D("0.00"), D("0.00")]
 
 
 async def test_settlement_input_is_checked_before_anything_is_written(
