@@ -66,6 +66,7 @@ class Header:
     order_id: uuid.UUID | None = None
     corrects_id: uuid.UUID | None = None
     reason: NoteReason | None = None
+    claim_id: uuid.UUID | None = None  # on-account credit notes: the claim they settle
 
 
 async def issue_document(
@@ -82,38 +83,15 @@ async def issue_document(
     document-level tax rule (`document_tax`) sets the taxes shown per line."""
     taxed = document_tax(regime, [line.tax for line in lines])
     lines = [replace(line, tax=tax) for line, tax in zip(lines, taxed.lines, strict=True)]
-    fy = fiscal_year(header.issued_on, settings.fiscal_year_start_month)
-    n = await take_number(session, tenant_id=tenant_id, series=header.series, fiscal_year=fy)
-    number = format_number(
-        settings.number_format,
-        series=header.series,
-        fy=fiscal_label(fy, settings.fiscal_year_start_month),
-        n=n,
-    )
-    net, tax = taxed.net, taxed.tax
-    doc = BillingDocument(
-        id=uuid.uuid4(),
+    doc = await _numbered(
+        session,
         tenant_id=tenant_id,
-        kind=header.kind,
-        number=number,
-        series=header.series,
-        fiscal_year=fy,
-        sequence=n,
-        distributor_id=header.distributor_id,
-        order_id=header.order_id,
-        corrects_id=header.corrects_id,
-        reason=header.reason,
-        currency=header.currency,
-        issued_on=header.issued_on,
-        due_on=header.issued_on + timedelta(days=header.credit_days),
-        net=net,
-        tax=tax,
+        settings=settings,
+        header=header,
+        net=taxed.net,
+        tax=taxed.tax,
         round_off=taxed.round_off,
-        total=taxed.total,
-        open_amount=taxed.total,
     )
-    session.add(doc)
-    await session.flush()
     rows = [
         BillingLine(
             id=uuid.uuid4(),
@@ -147,9 +125,88 @@ async def issue_document(
         for component in line.tax.components
     )
     await session.flush()
-    await post(
+    await _post(session, doc, actor_id)
+    return doc
+
+
+async def issue_on_account_note(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    settings: PrimarySettings,
+    header: Header,
+    amount: Decimal,
+) -> BillingDocument:
+    """Number, save and post a credit note that corrects no invoice (no SKU lines): `amount` is
+    its net and total, with no separate tax and no round-off (the amount is taken as tax
+    inclusive; see `backend.billing.notes.create_on_account_note`). Open amount = the total;
+    the caller allocates it."""
+    assert header.kind is DocumentKind.CREDIT_NOTE and header.corrects_id is None
+    doc = await _numbered(
         session,
         tenant_id=tenant_id,
+        settings=settings,
+        header=header,
+        net=amount,
+        tax=ZERO,
+        round_off=ZERO,
+    )
+    await _post(session, doc, actor_id)
+    return doc
+
+
+async def _numbered(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    settings: PrimarySettings,
+    header: Header,
+    net: Decimal,
+    tax: Decimal,
+    round_off: Decimal,
+) -> BillingDocument:
+    """Take the series' next number (gap-free) and save the document header."""
+    fy = fiscal_year(header.issued_on, settings.fiscal_year_start_month)
+    n = await take_number(session, tenant_id=tenant_id, series=header.series, fiscal_year=fy)
+    number = format_number(
+        settings.number_format,
+        series=header.series,
+        fy=fiscal_label(fy, settings.fiscal_year_start_month),
+        n=n,
+    )
+    total = net + tax + round_off
+    doc = BillingDocument(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        kind=header.kind,
+        number=number,
+        series=header.series,
+        fiscal_year=fy,
+        sequence=n,
+        distributor_id=header.distributor_id,
+        order_id=header.order_id,
+        corrects_id=header.corrects_id,
+        claim_id=header.claim_id,
+        reason=header.reason,
+        currency=header.currency,
+        issued_on=header.issued_on,
+        due_on=header.issued_on + timedelta(days=header.credit_days),
+        net=net,
+        tax=tax,
+        round_off=round_off,
+        total=total,
+        open_amount=total,
+    )
+    session.add(doc)
+    await session.flush()
+    return doc
+
+
+async def _post(session: AsyncSession, doc: BillingDocument, actor_id: uuid.UUID) -> None:
+    await post(
+        session,
+        tenant_id=doc.tenant_id,
         source=Source("BILLING_DOCUMENT", doc.id),
         legs=document_legs(doc),
         posted_on=doc.issued_on,
@@ -158,7 +215,6 @@ async def issue_document(
         party_id=doc.distributor_id,
         actor_id=actor_id,
     )
-    return doc
 
 
 def document_legs(doc: BillingDocument) -> list[Leg]:

@@ -68,11 +68,17 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
         tenant_fk("distributor_id", "distributor"),
         tenant_fk("order_id", "primary_order"),
         tenant_fk("corrects_id", "billing_document"),
+        tenant_fk("claim_id", "claim"),
+        UniqueConstraint("tenant_id", "claim_id"),
         CheckConstraint("char_length(number) <= 16", name="number_length"),
         CheckConstraint("net >= 0 AND tax >= 0 AND total = net + tax + round_off", name="totals"),
         CheckConstraint("open_amount >= 0 AND open_amount <= total", name="open_within_total"),
+        # A note corrects an invoice, or is an on-account credit note (no lines, no tax: see
+        # `backend.billing.notes.create_on_account_note`; a trigger refuses lines on it).
         CheckConstraint(
-            "kind = 'INVOICE' OR corrects_id IS NOT NULL", name="note_corrects_something"
+            "kind = 'INVOICE' OR corrects_id IS NOT NULL"
+            " OR (kind = 'CREDIT_NOTE' AND tax = 0 AND round_off = 0)",
+            name="note_corrects_or_on_account",
         ),
         Index(None, "tenant_id", "distributor_id", "issued_on"),
     )
@@ -88,6 +94,8 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
     distributor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     corrects_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    # the claim an on-account credit note settles (one note per claim)
+    claim_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     reason: Mapped[NoteReason | None] = mapped_column(
         str_enum(NoteReason, "note_reason", 20), nullable=True
     )
@@ -197,5 +205,25 @@ class PaymentAllocation(TenantOwned, Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+
+
+class NoteAllocation(TenantOwned, Base):
+    """Part of an on-account credit note applied to an open invoice or debit note (at the
+    note's date); what is not allocated stays on the note as credit on account."""
+
+    __tablename__ = "note_allocation"
+    __table_args__ = (
+        tenant_key(),
+        tenant_fk("note_id", "billing_document"),
+        tenant_fk("document_id", "billing_document"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index(None, "tenant_id", "document_id"),
+        Index(None, "tenant_id", "note_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    note_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)

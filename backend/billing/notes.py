@@ -12,10 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.documents import Header, PricedLine, issue_document
+from backend.billing.documents import Header, PricedLine, issue_document, issue_on_account_note
 from backend.billing.errors import OverAllocated, OverReturned
-from backend.billing.models import BillingDocument, BillingLine, DocumentKind, NoteReason
-from backend.billing.payments import apply_on_account, lock_on_account
+from backend.billing.models import (
+    BillingDocument,
+    BillingLine,
+    DocumentKind,
+    NoteAllocation,
+    NoteReason,
+)
+from backend.billing.payments import (
+    apply_on_account,
+    lock_on_account,
+    lock_open_documents,
+    plan_allocations,
+)
 from backend.billing.repository import documents_by_ids, lock_document
 from backend.catalog.models import Product
 from backend.identity.models import Role, Tenant
@@ -26,6 +37,7 @@ from backend.kit.idempotency import run_once_row
 from backend.orders.models import PrimaryOrder
 from backend.orders.settings import primary_settings
 from backend.parties.models import Distributor
+from backend.parties.repository import distributors_by_ids
 from backend.pricing.tax import document_tax, line_tax
 
 
@@ -124,6 +136,80 @@ async def create_note(
         invoice.open_amount -= applied
         note.open_amount = note.total - applied
         await session.flush()
+    return note
+
+
+@dataclass(frozen=True)
+class OnAccountNoteDraft:
+    """A credit note to a distributor that corrects no invoice: an amount, a reason, a source."""
+
+    distributor_id: uuid.UUID
+    amount: Decimal
+    reason: NoteReason
+    series: str
+    issued_on: date
+    claim_id: uuid.UUID | None = None
+
+
+async def create_on_account_note(
+    session: AsyncSession, *, principal: Principal, draft: OnAccountNoteDraft
+) -> BillingDocument:
+    """Issue an on-account credit note in the caller's transaction and apply it to the
+    distributor's open invoices and debit notes oldest first; the rest stays on the note as
+    credit on account (it shows in the statement's balance, not in ageing).
+
+    Tax: an on-account note has no SKU lines, so there is no tax class to tax it by. Its amount
+    (a scheme reimbursement: money the distributor gave away on the brand's behalf, already
+    net of whatever tax the retailer paid on the discounted price) is taken as tax inclusive:
+    net = total = amount, tax 0, no round-off. Posting as every credit note of its reason:
+    Dr the reason's account (`NOTE_NET_ACCOUNT`: SCHEME_REIMBURSEMENT → SCHEME_EXPENSE),
+    Cr the distributor's receivable.
+
+    Lock order as all billing: documents (the open ones, in primary-key order), then the number
+    counter, then ledger accounts.
+    """
+    if draft.amount <= 0 or draft.amount != draft.amount.quantize(Decimal("0.01")):
+        raise ValidationFailed("a positive amount in cents", field="input.amount")
+    if not draft.series or len(draft.series) > 8 or not draft.series.isalnum():
+        raise ValidationFailed("a series is 1 to 8 letters or digits", field="input.series")
+    found = await distributors_by_ids(session, principal, [draft.distributor_id])
+    if not found:
+        raise NotFound("no such distributor", field="input.distributorId")
+    docs = await lock_open_documents(session, draft.distributor_id)
+    settings = await primary_settings(session, principal.tenant_id)
+    note = await issue_on_account_note(
+        session,
+        tenant_id=principal.tenant_id,
+        actor_id=principal.user_id,
+        settings=settings,
+        header=Header(
+            kind=DocumentKind.CREDIT_NOTE,
+            series=draft.series,
+            distributor_id=draft.distributor_id,
+            currency=found[0].currency,
+            issued_on=draft.issued_on,
+            credit_days=0,
+            reason=draft.reason,
+            claim_id=draft.claim_id,
+        ),
+        amount=draft.amount,
+    )
+    by_id = {d.id: d for d in docs}
+    for doc_id, amount in plan_allocations(
+        [(d.id, d.open_amount) for d in docs], note.open_amount, None
+    ):
+        by_id[doc_id].open_amount -= amount
+        note.open_amount -= amount
+        session.add(
+            NoteAllocation(
+                id=uuid.uuid4(),
+                tenant_id=principal.tenant_id,
+                note_id=note.id,
+                document_id=doc_id,
+                amount=amount,
+            )
+        )
+    await session.flush()
     return note
 
 

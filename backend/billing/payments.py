@@ -17,6 +17,7 @@ from backend.billing.errors import DocumentStateError, OverAllocated
 from backend.billing.models import (
     BillingDocument,
     DocumentKind,
+    NoteAllocation,
     Payment,
     PaymentAllocation,
     PaymentMethod,
@@ -112,11 +113,18 @@ async def _record(session: AsyncSession, principal: Principal, draft: PaymentDra
 
 
 async def _open_documents(session: AsyncSession, payment: Payment) -> list[BillingDocument]:
-    # Locked in primary-key order (no deadlocks), then used oldest first.
+    return await lock_open_documents(session, payment.distributor_id)
+
+
+async def lock_open_documents(
+    session: AsyncSession, distributor_id: uuid.UUID
+) -> list[BillingDocument]:
+    """The distributor's open invoices and debit notes, locked in primary-key order (no
+    deadlocks), returned oldest first (due date, issue date, number)."""
     stmt = (
         select(BillingDocument)
         .where(
-            BillingDocument.distributor_id == payment.distributor_id,
+            BillingDocument.distributor_id == distributor_id,
             BillingDocument.kind.in_(RECEIVABLE_KINDS),
             BillingDocument.open_amount > 0,
         )
@@ -285,11 +293,15 @@ async def _undo_allocations(
     await session.flush()
 
 
-async def lock_on_account(session: AsyncSession, distributor_id: uuid.UUID) -> list[Payment]:
-    """Received payments with money left on account, locked in primary-key order, oldest first.
+async def lock_on_account(
+    session: AsyncSession, distributor_id: uuid.UUID
+) -> list[Payment | BillingDocument]:
+    """Money on account, locked in primary-key order: received payments with money left (oldest
+    first), then on-account credit notes with credit left (oldest first).
 
-    Callers lock them before any document or account (the lock order of billing: order,
-    payments, documents, number counter, accounts), so bounces and postings cannot deadlock.
+    Callers lock them before any other document or account (the lock order of billing: order,
+    money on account, documents, number counter, accounts), so bounces and postings cannot
+    deadlock.
     """
     stmt = (
         select(Payment)
@@ -301,27 +313,57 @@ async def lock_on_account(session: AsyncSession, distributor_id: uuid.UUID) -> l
         .order_by(Payment.id)
         .with_for_update(key_share=True)
     )
-    rows = (await session.execute(stmt)).scalars()
-    return sorted(rows, key=lambda p: (p.received_on, p.created_at))
+    payments = sorted(
+        (await session.execute(stmt)).scalars(), key=lambda p: (p.received_on, p.created_at)
+    )
+    notes_stmt = (
+        select(BillingDocument)
+        .where(
+            BillingDocument.distributor_id == distributor_id,
+            BillingDocument.kind == DocumentKind.CREDIT_NOTE,
+            BillingDocument.corrects_id.is_(None),
+            BillingDocument.open_amount > 0,
+        )
+        .order_by(BillingDocument.id)
+        .with_for_update(key_share=True)
+    )
+    notes = sorted(
+        (await session.execute(notes_stmt)).scalars(), key=lambda d: (d.issued_on, d.number)
+    )
+    return [*payments, *notes]
 
 
 async def apply_on_account(
-    session: AsyncSession, doc: BillingDocument, payments: Sequence[Payment]
+    session: AsyncSession, doc: BillingDocument, money: Sequence[Payment | BillingDocument]
 ) -> None:
-    """Pay a new invoice or debit note from money on account (see `lock_on_account`)."""
-    for payment in payments:
-        amount = min(payment.unallocated, doc.open_amount)
+    """Pay a new invoice or debit note from money on account (see `lock_on_account`): payments
+    first, then the credit left on on-account credit notes."""
+    for source in money:
+        left = source.unallocated if isinstance(source, Payment) else source.open_amount
+        amount = min(left, doc.open_amount)
         if amount <= 0:
             break
-        payment.unallocated -= amount
         doc.open_amount -= amount
-        session.add(
-            PaymentAllocation(
-                id=uuid.uuid4(),
-                tenant_id=payment.tenant_id,
-                payment_id=payment.id,
-                document_id=doc.id,
-                amount=amount,
+        if isinstance(source, Payment):
+            source.unallocated -= amount
+            session.add(
+                PaymentAllocation(
+                    id=uuid.uuid4(),
+                    tenant_id=source.tenant_id,
+                    payment_id=source.id,
+                    document_id=doc.id,
+                    amount=amount,
+                )
             )
-        )
+        else:
+            source.open_amount -= amount
+            session.add(
+                NoteAllocation(
+                    id=uuid.uuid4(),
+                    tenant_id=source.tenant_id,
+                    note_id=source.id,
+                    document_id=doc.id,
+                    amount=amount,
+                )
+            )
     await session.flush()

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from backend.auth.principal import Principal
-from backend.billing.models import BillingDocument, DocumentKind, Payment, PaymentAllocation
+from backend.billing.models import (
+    BillingDocument,
+    DocumentKind,
+    NoteAllocation,
+    Payment,
+    PaymentAllocation,
+)
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.ledger.models import AccountKind, Journal, JournalEntry, LedgerAccount
 from backend.ledger.posting import account_key
@@ -165,7 +171,8 @@ async def open_as_of(
 
     Open = total − payments applied by then (a payment applies on its receipt date, or on the
     document's date when money on account paid it; a bounce gives it back on the bounce date)
-    − what credit notes dated by then took off it.
+    − what credit notes dated by then took off it (notes correcting it, and on-account notes
+    through their allocations).
     """
     doc = BillingDocument
     applied_on = func.greatest(Payment.received_on, doc.issued_on)
@@ -207,11 +214,34 @@ async def open_as_of(
         .group_by(note.corrects_id)
         .subquery()
     )
-    open_amount = doc.total - func.coalesce(paid.c.amount, 0) - func.coalesce(credited.c.amount, 0)
+    # An on-account credit note (a claim settlement) applies on its date, or on the document's
+    # when the document came later.
+    on_account = aliased(BillingDocument)
+    allocated = (
+        select(
+            NoteAllocation.document_id.label("doc_id"),
+            func.sum(NoteAllocation.amount).label("amount"),
+        )
+        .join(on_account, on_account.id == NoteAllocation.note_id)
+        .join(doc, doc.id == NoteAllocation.document_id)
+        .where(
+            doc.distributor_id == distributor_id,
+            func.greatest(on_account.issued_on, doc.issued_on) <= as_of,
+        )
+        .group_by(NoteAllocation.document_id)
+        .subquery()
+    )
+    open_amount = (
+        doc.total
+        - func.coalesce(paid.c.amount, 0)
+        - func.coalesce(credited.c.amount, 0)
+        - func.coalesce(allocated.c.amount, 0)
+    )
     rows = await session.execute(
         select(doc.id, doc.issued_on, doc.due_on, open_amount)
         .outerjoin(paid, paid.c.doc_id == doc.id)
         .outerjoin(credited, credited.c.doc_id == doc.id)
+        .outerjoin(allocated, allocated.c.doc_id == doc.id)
         .where(
             doc.distributor_id == distributor_id,
             doc.kind.in_((DocumentKind.INVOICE, DocumentKind.DEBIT_NOTE)),

@@ -69,6 +69,16 @@ class ClaimNode(Node):
         return [_line(r, self.claimed.currency) for r in rows]
 
     @strawberry.field(
+        description="Credit notes (BillingDocument ids) that settled the claim: one per claimed"
+        " invoice, or for a scheme claim one on-account note."
+    )
+    async def credit_note_ids(self, info: strawberry.Info[Context, None]) -> list[strawberry.ID]:
+        ids = await grouped_loader(
+            info.context, "claim.creditNotes", service.settlement_notes_of
+        ).load(self.row_id)
+        return [strawberry.ID(encode_global_id("BillingDocument", i)) for i in ids]
+
+    @strawberry.field(
         description="Scheme claims: the scheme accruals claimed (evidence lines, decided whole)."
     )
     async def scheme_accruals(self, info: strawberry.Info[Context, None]) -> list[SchemeAccrualRef]:
@@ -310,7 +320,10 @@ class ClaimsMutation:
 
         return await _claim(info, work)
 
-    @strawberry.mutation(description="Settle an approved claim with a credit note.")
+    @strawberry.mutation(
+        description="Settle an approved claim (ADMIN): a credit note per claimed invoice, or for"
+        " a scheme claim one on-account credit note applied to open invoices oldest first."
+    )
     async def settle_claim(
         self, info: strawberry.Info[Context, None], input: ClaimActionInput
     ) -> ClaimPayload:

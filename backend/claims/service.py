@@ -18,7 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.billing.models import BillingDocument, BillingLine, DocumentKind, NoteReason
-from backend.billing.notes import NoteDraft, NoteLine, create_note
+from backend.billing.notes import (
+    NoteDraft,
+    NoteLine,
+    OnAccountNoteDraft,
+    create_note,
+    create_on_account_note,
+)
 from backend.claims.errors import ClaimStateError, OverClaimed
 from backend.claims.models import Claim, ClaimLine, ClaimStatus, ClaimType
 from backend.identity.models import Role
@@ -349,7 +355,10 @@ async def settle_claim(
     on: date,
     idempotency_key: str | None = None,
 ) -> Claim:
-    """Settle an approved claim with one credit note per invoice, posted to the ledger."""
+    """Settle an approved claim, posted to the ledger: one credit note per claimed invoice, or
+    for a scheme claim (evidence: scheme accruals, no invoice lines) one on-account credit note
+    of the approved amount (`create_on_account_note`). Retries with the key return the claim
+    as settled; settling a settled claim is INVALID_CLAIM_STATE."""
     principal.require(Role.ADMIN)
     return await _step_once(
         session,
@@ -371,12 +380,23 @@ async def _settle(
     from backend.schemes.claims import has_accruals
 
     if await has_accruals(session, claim.id):
-        # A credit note here corrects a primary invoice's SKU lines; a scheme claim has none.
-        raise ClaimStateError(
-            "a scheme claim is settled outside the invoice credit-note flow (not yet built)",
-            field="input.claimId",
-            code="SCHEME_CLAIM_SETTLEMENT_UNAVAILABLE",
+        # A scheme claim has no invoice lines: one on-account credit note for what was approved,
+        # applied to the distributor's open invoices oldest first.
+        await create_on_account_note(
+            session,
+            principal=principal,
+            draft=OnAccountNoteDraft(
+                distributor_id=claim.distributor_id,
+                amount=claim.approved_amount,
+                reason=NoteReason.SCHEME_REIMBURSEMENT,
+                series=series,
+                issued_on=on,
+                claim_id=claim.id,
+            ),
         )
+        claim.status, claim.settled_on = ClaimStatus.SETTLED, on
+        await session.flush()
+        return claim
     lines = [
         ln
         for ln in (
@@ -450,3 +470,20 @@ async def claim_lines_of(
     for line in (await session.execute(stmt)).scalars():
         grouped[line.claim_id].append(line)
     return grouped
+
+
+async def settlement_notes_of(
+    session: AsyncSession, claim_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Ids of the credit notes that settled these claims (per invoice, or one on account)."""
+    grouped: dict[uuid.UUID, set[uuid.UUID]] = {i: set() for i in claim_ids}
+    lines = select(ClaimLine.claim_id, ClaimLine.credit_note_id).where(
+        ClaimLine.claim_id.in_(claim_ids), ClaimLine.credit_note_id.is_not(None)
+    )
+    notes = select(BillingDocument.claim_id, BillingDocument.id).where(
+        BillingDocument.claim_id.in_(claim_ids)
+    )
+    for stmt in (lines, notes):
+        for claim_id, note_id in (await session.execute(stmt)).all():
+            grouped[claim_id].add(note_id)
+    return {k: sorted(v, key=str) for k, v in grouped.items()}

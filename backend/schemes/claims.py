@@ -8,6 +8,8 @@
 2. `generate_scheme_claims` turns a distributor's unclaimed accruals of a period into one claim
    (type SCHEME_REIMBURSEMENT) whose evidence lines are the accruals. Accruals are locked and
    re-checked, so two generators never claim the same accrual.
+   A brand-funded QPS accrues at settlement, one accrual per retailer's credit note
+   (`record_qps_accrual`, called by `backend.secondary.qps`).
 3. The claim then runs the primary claim workflow (`backend.claims.service`): review, and a
    decision per evidence line (`decide_accruals`: approve 1 or reject 0).
 """
@@ -152,6 +154,46 @@ async def record_scheme_accruals(
         .returning(SchemeAccrual.id)
     )
     return len(inserted.all())
+
+
+async def record_qps_accrual(
+    session: AsyncSession,
+    *,
+    scheme: TradeScheme,
+    credit_note_id: uuid.UUID,
+    distributor_id: uuid.UUID,
+    retailer_id: uuid.UUID,
+    on: date,
+    reference: str,
+    amount: Decimal,
+) -> bool:
+    """Keep a QPS credit the distributor paid a retailer (by `credit_note_id`) for the scheme
+    claim when the brand funds the scheme (SECONDARY flow); return whether it accrued. The
+    credit is a discount; it is claimed and decided like any other accrual."""
+    if scheme.flow is not SchemeFlow.SECONDARY or amount <= 0:
+        return False
+    inserted = await session.execute(
+        insert(SchemeAccrual)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=scheme.tenant_id,
+            scheme_id=scheme.id,
+            distributor_id=distributor_id,
+            retailer_id=retailer_id,
+            invoice_line_id=None,
+            credit_note_id=credit_note_id,
+            reference=reference[:80],
+            accrued_on=on,
+            currency=scheme.currency,
+            discount=amount,
+            free_quantity=0,
+            free_value=Decimal("0.00"),
+            amount=amount,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "scheme_id", "credit_note_id"])
+        .returning(SchemeAccrual.id)
+    )
+    return inserted.first() is not None
 
 
 @dataclass(frozen=True)

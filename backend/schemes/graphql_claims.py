@@ -23,13 +23,20 @@ from backend.schemes.models import SchemeAccrual
 IDEMPOTENCY = "Client-generated key: a retry with it returns the first result."
 
 
-@strawberry.type(description="What a distributor gave on one invoice line under a scheme.")
+@strawberry.type(
+    description="What a distributor gave under a scheme: on one invoice line, or a QPS credit."
+)
 class SchemeAccrualType:
     accrual_id: strawberry.ID = strawberry.field(description="Global id (for claim decisions).")
     scheme_code: str = strawberry.field(description="The scheme.")
-    invoice_line_id: strawberry.ID = strawberry.field(description="The secondary invoice line.")
-    reference: str = strawberry.field(description="Invoice reference, as billing gave it.")
-    accrued_on: date = strawberry.field(description="Invoice date.")
+    invoice_line_id: strawberry.ID | None = strawberry.field(
+        description="The secondary invoice line (null: a QPS credit, see creditNoteId)."
+    )
+    credit_note_id: strawberry.ID | None = strawberry.field(
+        description="A QPS credit: the on-account secondary credit note (SecondaryDocument)."
+    )
+    reference: str = strawberry.field(description="Invoice or credit note number.")
+    accrued_on: date = strawberry.field(description="Invoice or credit note date.")
     discount: Money = strawberry.field(description="Discount given on the line.")
     free_quantity: int = strawberry.field(description="Units given free.")
     free_value: Money = strawberry.field(description="Value of the free units.")
@@ -61,9 +68,12 @@ def _accrual(row: SchemeAccrual, code: str) -> SchemeAccrualType:
     return SchemeAccrualType(
         accrual_id=strawberry.ID(encode_global_id("SchemeAccrual", row.id)),
         scheme_code=code,
-        invoice_line_id=strawberry.ID(
-            encode_global_id("SecondaryInvoiceLine", row.invoice_line_id)
-        ),
+        invoice_line_id=None
+        if row.invoice_line_id is None
+        else strawberry.ID(encode_global_id("SecondaryInvoiceLine", row.invoice_line_id)),
+        credit_note_id=None
+        if row.credit_note_id is None
+        else strawberry.ID(encode_global_id("SecondaryDocument", row.credit_note_id)),
         reference=row.reference,
         accrued_on=row.accrued_on,
         discount=money(row.discount, c),

@@ -177,12 +177,18 @@ class SchemeTarget(TenantOwned, Base):
 
 
 class SchemeAccrual(TenantOwned, TimestampMixin, Base):
-    """What a distributor gave on one invoice line under a brand-funded scheme, until claimed."""
+    """What a distributor gave under a brand-funded scheme, until claimed: on one invoice line,
+    or (a QPS) by one on-account credit note to a retailer at the end of the period."""
 
     __tablename__ = "scheme_accrual"
     __table_args__ = (
         tenant_key(),
         UniqueConstraint("tenant_id", "scheme_id", "invoice_line_id"),
+        UniqueConstraint("tenant_id", "scheme_id", "credit_note_id"),
+        tenant_fk("credit_note_id", "secondary_document"),
+        CheckConstraint(
+            "(invoice_line_id IS NULL) <> (credit_note_id IS NULL)", name="line_or_credit_note"
+        ),
         tenant_fk("scheme_id", "scheme"),
         tenant_fk("distributor_id", "distributor"),
         tenant_fk("retailer_id", "retailer"),
@@ -200,7 +206,9 @@ class SchemeAccrual(TenantOwned, TimestampMixin, Base):
     distributor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     retailer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     # the secondary invoice line that gave the benefit (its table lives in the secondary domain)
-    invoice_line_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    invoice_line_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    # or the on-account secondary credit note that paid a QPS credit
+    credit_note_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     reference: Mapped[str] = mapped_column(String(80), nullable=False)
     accrued_on: Mapped[date] = mapped_column(Date, nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)

@@ -89,8 +89,14 @@ def document_legs(doc: SecondaryDocument) -> list[Leg]:
     """In the distributor's book. Invoice: Dr retailer receivable (total), Dr scheme expense
     (discount), Cr revenue (gross), Cr tax payable, Cr round-off (debit when negative). Credit note
     (return): Cr receivable, Cr scheme expense, Dr sales returns (gross), Dr tax payable, Dr
-    round-off."""
+    round-off. An on-account credit note (a QPS settlement: corrects nothing, no discount, no
+    tax): Dr scheme expense (net), Cr receivable."""
     book = doc.distributor_id
+    if doc.kind is SecondaryDocumentKind.CREDIT_NOTE and doc.corrects_id is None:
+        return [
+            Leg(AccountKind.RECEIVABLE, -doc.total, doc.retailer_id, book),
+            Leg(AccountKind.SCHEME_EXPENSE, doc.net, None, book),
+        ]
     sign = Decimal(-1) if doc.kind is SecondaryDocumentKind.CREDIT_NOTE else Decimal(1)
     gross_account = (
         AccountKind.SALES_RETURNS

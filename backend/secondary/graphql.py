@@ -13,10 +13,11 @@ import strawberry
 
 from backend.api.context import Context
 from backend.api.mutations import run_mutation
-from backend.api.types import Connection, UserError, connection_page
+from backend.api.types import Connection, Money, UserError, connection_page
 from backend.auth.principal import Principal
 from backend.billing.graphql_types import StatementOfAccount, statement_type
-from backend.kit.ids import decode_typed_id
+from backend.kit.ids import decode_typed_id, encode_global_id
+from backend.orders.graphql_types import money
 from backend.orders.models import CreditAction
 from backend.secondary import (
     billing,
@@ -24,6 +25,7 @@ from backend.secondary import (
     credit,
     ordering,
     purchases,  # noqa: F401  (registers secondary sales as scheme ROI's source)
+    qps,
     repository,
     returns,
 )
@@ -38,6 +40,7 @@ from backend.secondary.graphql_types import (
 )
 from backend.secondary.models import (
     CollectionMethod,
+    QpsSettlement,
     RetailerCredit,
     ReturnReason,
     SecondaryCollection,
@@ -129,6 +132,50 @@ class RecordSalesReturnInput:
     lines: list[ReturnLineInput] = strawberry.field(description="What comes back.")
     series: str = strawberry.field(default="SR", description="Credit note series.")
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
+
+
+@strawberry.input(description="Settle an ended QPS scheme by on-account credit notes.")
+class SettleQpsInput:
+    scheme_id: strawberry.ID = strawberry.field(description="The QPS scheme (ended).")
+    on: date = strawberry.field(description="Settlement date (after the scheme's period).")
+    series: str = strawberry.field(
+        default=qps.DEFAULT_SERIES, description="Credit note series (distributor's own)."
+    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY)
+
+
+@strawberry.type(description="What an ended QPS scheme paid one retailer, by credit note.")
+class QpsSettlementType:
+    retailer_id: strawberry.ID = strawberry.field(description="The retailer.")
+    credit_note_id: strawberry.ID = strawberry.field(
+        description="The on-account credit note (SecondaryDocument)."
+    )
+    quantity: int = strawberry.field(description="Eligible units bought in the period.")
+    value: Money = strawberry.field(description="Eligible value bought in the period.")
+    percent: Decimal = strawberry.field(description="Percent of the slab reached.")
+    credit: Money = strawberry.field(description="The credit paid.")
+    settled_on: date = strawberry.field(description="Settlement date.")
+
+
+def _qps_settlement(row: QpsSettlement, currency: str) -> QpsSettlementType:
+    return QpsSettlementType(
+        retailer_id=strawberry.ID(encode_global_id("Retailer", row.retailer_id)),
+        credit_note_id=strawberry.ID(encode_global_id("SecondaryDocument", row.credit_note_id)),
+        quantity=row.quantity,
+        value=money(row.value, currency),
+        percent=row.percent,
+        credit=money(row.credit, currency),
+        settled_on=row.settled_on,
+    )
+
+
+@strawberry.type(description="Result of settleQps.")
+class SettleQpsPayload:
+    settlements: list[QpsSettlementType] = strawberry.field(
+        description="All the scheme's settlements you may see (earlier runs included)."
+    )
+    issued: int = strawberry.field(description="Credit notes this call issued (0 on a re-run).")
+    errors: list[UserError] = strawberry.field(description="Why it failed; empty on success.")
 
 
 @strawberry.input(description="A retailer's credit terms at its distributor.")
@@ -430,6 +477,34 @@ class SecondaryMutation:
             )
 
         return await _document(info, work)
+
+    @strawberry.mutation(
+        description="Settle an ended QPS scheme (ADMIN, MANAGER, DISTRIBUTOR: your retailers):"
+        " one on-account credit note per retailer that reached a slab, applied to its open"
+        " invoices oldest first; retailers already settled are skipped."
+    )
+    async def settle_qps(
+        self, info: strawberry.Info[Context, None], input: SettleQpsInput
+    ) -> SettleQpsPayload:
+        async def work(principal: Principal) -> qps.QpsSettlementResult:
+            return await qps.settle_qps(
+                info.context.session,
+                principal=principal,
+                scheme_id=_id(input.scheme_id, "Scheme", "input.schemeId"),
+                on=input.on,
+                series=input.series,
+                idempotency_key=input.idempotency_key,
+            )
+
+        result, errors = await run_mutation(info.context, work)
+        if result is None:
+            return SettleQpsPayload(settlements=[], issued=0, errors=errors)
+        currency = await qps.scheme_currency(info.context.session, result.scheme_id)
+        return SettleQpsPayload(
+            settlements=[_qps_settlement(row, currency) for row in result.settlements],
+            issued=result.issued,
+            errors=errors,
+        )
 
     @strawberry.mutation(description="Set a retailer's credit limit and days (ADMIN, DISTRIBUTOR).")
     async def set_retailer_credit(

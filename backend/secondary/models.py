@@ -194,8 +194,12 @@ class SecondaryDocument(TenantOwned, TimestampMixin, Base):
             name="totals",
         ),
         CheckConstraint("open_amount >= 0 AND open_amount <= total", name="open_within_total"),
+        # An invoice corrects nothing; a credit note corrects an invoice or is on account (a QPS
+        # settlement: no lines, no discount, no tax; a trigger refuses lines on it).
         CheckConstraint(
-            "(kind = 'INVOICE') = (corrects_id IS NULL)", name="credit_note_corrects_invoice"
+            "(kind = 'INVOICE' AND corrects_id IS NULL) OR (kind = 'CREDIT_NOTE'"
+            " AND (corrects_id IS NOT NULL OR (discount = 0 AND tax = 0 AND round_off = 0)))",
+            name="credit_note_corrects_or_on_account",
         ),
         Index(None, "tenant_id", "retailer_id", "issued_on"),
         Index(None, "tenant_id", "distributor_id", "issued_on"),
@@ -379,3 +383,52 @@ class SalesReturn(TenantOwned, TimestampMixin, Base):
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     restocked: Mapped[bool] = mapped_column(Boolean, nullable=False)
     returned_on: Mapped[date] = mapped_column(Date, nullable=False)
+
+
+class SecondaryNoteAllocation(TenantOwned, Base):
+    """Part of an on-account secondary credit note applied to an open secondary invoice (at the
+    note's date); what is not allocated stays on the note as credit on account."""
+
+    __tablename__ = "secondary_note_allocation"
+    __table_args__ = (
+        tenant_key(),
+        tenant_fk("note_id", "secondary_document"),
+        tenant_fk("document_id", "secondary_document"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index(None, "tenant_id", "document_id"),
+        Index(None, "tenant_id", "note_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    note_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+
+
+class QpsSettlement(TenantOwned, TimestampMixin, Base):
+    """The credit an ended QPS scheme paid one retailer, and the credit note that paid it (once
+    per scheme and retailer)."""
+
+    __tablename__ = "qps_settlement"
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant_id", "scheme_id", "retailer_id"),
+        tenant_fk("scheme_id", "scheme"),
+        tenant_fk("distributor_id", "distributor"),
+        tenant_fk("retailer_id", "retailer"),
+        tenant_fk("credit_note_id", "secondary_document"),
+        CheckConstraint("quantity > 0 AND value > 0 AND credit > 0", name="positive"),
+        CheckConstraint("percent > 0 AND percent <= 100", name="percent_range"),
+        Index(None, "tenant_id", "scheme_id"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    scheme_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    distributor_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    retailer_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    credit_note_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    percent: Mapped[Decimal] = mapped_column(Numeric(7, 4), nullable=False)
+    credit: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    settled_on: Mapped[date] = mapped_column(Date, nullable=False)

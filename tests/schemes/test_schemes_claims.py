@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.claims.models import Claim, ClaimStatus, ClaimType
+from backend.billing.models import BillingDocument, DocumentKind
+from backend.claims.models import ClaimStatus, ClaimType
 from backend.claims.service import decide_claim, settle_claim, start_review
 from backend.identity.models import Role, User
-from backend.kit.errors import JalurError, NotFound, PermissionDenied, ValidationFailed
+from backend.kit.errors import NotFound, PermissionDenied, ValidationFailed
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
 from backend.schemes.claims import (
@@ -163,13 +164,21 @@ async def test_a_period_is_claimed_once_and_decided_per_accrual(session: AsyncSe
     # then it is partly approved for exactly that accrual
     assert (decided.status, decided.approved_amount) == (ClaimStatus.PARTLY_APPROVED, D("120.00"))
     assert [a.approved for a in evidence] == [True, False]
-    # and settlement by invoice credit note is refused with a code, nothing changed
-    with pytest.raises(JalurError) as refused:
-        await settle_claim(
-            session, principal=w.admin, claim_id=claim.id, series="CN", on=date(2026, 11, 21)
-        )
-    assert refused.value.code == "SCHEME_CLAIM_SETTLEMENT_UNAVAILABLE"
-    assert (await session.get_one(Claim, claim.id)).status is ClaimStatus.PARTLY_APPROVED
+    # and settling it issues one on-account credit note of the approved amount; the distributor
+    # has no open invoices, so all of it stays on account
+    settled = await settle_claim(
+        session, principal=w.admin, claim_id=claim.id, series="CN", on=date(2026, 11, 21)
+    )
+    assert settled.status is ClaimStatus.SETTLED
+    [note] = (
+        await session.execute(select(BillingDocument).where(BillingDocument.claim_id == claim.id))
+    ).scalars()
+    assert (note.kind, note.corrects_id, note.total, note.open_amount) == (
+        DocumentKind.CREDIT_NOTE,
+        None,
+        D("120.00"),
+        D("120.00"),
+    )
 
 
 async def test_generate_and_decide_over_graphql(
@@ -229,3 +238,16 @@ async def test_generate_and_decide_over_graphql(
     result = decided["data"]["decideClaim"]["claim"]
     assert (result["status"], result["approved"]["amount"]) == ("APPROVED", "200.00")
     assert [a["approved"] for a in result["schemeAccruals"]] == [True, True]
+    # settling it over GraphQL issues one on-account note; a retry with the key returns it
+    settle = {"input": {"claimId": claim["id"], "on": "2026-12-03", "idempotencyKey": "st-1"}}
+    first = (await client.run("SettleClaim", settle, token=token))["data"]["settleClaim"]
+    assert (first["errors"], first["claim"]["status"]) == ([], "SETTLED")
+    assert len(first["claim"]["creditNoteIds"]) == 1
+    retry = (await client.run("SettleClaim", settle, token=token))["data"]["settleClaim"]
+    assert retry["claim"]["creditNoteIds"] == first["claim"]["creditNoteIds"]
+    settle["input"]["idempotencyKey"] = "st-2"
+    refused = (await client.run("SettleClaim", settle, token=token))["data"]["settleClaim"]
+    assert (refused["claim"], [(e["code"], e["field"]) for e in refused["errors"]]) == (
+        None,
+        [("INVALID_CLAIM_STATE", "input.claimId")],
+    )
