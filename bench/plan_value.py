@@ -10,23 +10,24 @@ For each held-out rep-day D (the last `--days` workdays of the demo history, `--
   with the rep's own visit cap (it fills the shift), and capped at as many visits as the beat
   made that day (the uplift from choosing and ordering outlets alone).
 
-Each plan is scored by what its visited outlets actually bought in the visit cycle [D, D+6]
-(their captured orders in the demo history). Assumptions, stated because they drive the figure:
-an outlet's demand in the cycle is what it bought in history during that week, and a plan that
-visits the outlet on D captures all of it (it is visited before it orders elsewhere); outlets not
-visited on D are worth nothing to that plan that day. In the demo every order was captured at a
-PJP visit, so (a) scores the orders its beat actually produced, and (b) is credited with orders
-that history placed at other outlets' PJP visits later in the week. The demo's orders are drawn
-at random per productive visit (they do not follow each outlet's own rhythm), so the ranking has
-little signal to find; the figure is honest for this data, not a forecast for a real tenant.
-Measured (8 reps × 3 days, load ≈ 2): PJP 4.99 M per rep-day at 7.5 visits; Jalur 11.78 M at
-28.7 visits (+136%, almost all from filling a shift the demo's light beats leave two-thirds
-empty); Jalur held to the beat's 7.5 visits 3.87 M (−22.5%): in the demo, outlets only buy at
-their own PJP visits, so an off-beat outlet is worth something in the cycle only when its PJP
-visit falls in that week — the data favours the beat by construction. These figures were
-measured when purchase history was captured orders; `purchase_lines` now reads the demo's secondary
-invoices (desk-billed on each outlet's own rhythm), so the cycle values and the figures need
-measuring again.
+Each plan is scored by what its visited outlets bought in the visit cycle [D, D+6]: their secondary
+invoices (`purchase_lines`, net of returns). Assumptions, stated because they drive the figure: an
+outlet's demand in the cycle is what it bought in history during that week, and a plan that visits
+the outlet on D captures all of it (it is visited before it orders elsewhere); outlets not visited
+on D are worth nothing to that plan that day. Without a ranking model trained on the tenant the
+planner's prize is the `baseline:rhythm` figure (each outlet's own invoice rhythm and value over
+the weeks before D).
+
+In the demo, invoices follow each outlet's own rhythm and are billed from the distributor's desk,
+independently of the reps' visits; an outlet's rhythm is therefore easy to read from its history,
+and that is what the planner exploits. The uplift below is honest for this data and far above the
+~12% vendors claim; it is not a forecast for a real tenant, whose purchases also depend on the
+visits themselves.
+
+Measured (8 reps × 3 days, 2026-11-16..18, load 7.5, 658 s): PJP beat 12.07 M per rep-day at 7.7
+visits and 50 min travel; Jalur with the rep's visit cap 60.53 M at 24.9 visits, 70 min (+401.3%,
+much of it from filling the shift); Jalur held to the beat's 7.7 visits 36.05 M at 40 min
+(+198.6%: choosing and ordering outlets alone).
 
     .venv/bin/python bench/plan_value.py [--reps 10] [--days 6]
 """

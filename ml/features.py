@@ -165,6 +165,18 @@ def _between(
     return np.bincount(retailer[mask], weights=weights[mask], minlength=n)
 
 
+def _last_day(n: int, retailer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Each retailer's last day (int64 min where none) from rows sorted by retailer then day.
+
+    The last row of each retailer's run holds it (np.maximum.at took a third of scoring time).
+    """
+    last = np.full(n, np.iinfo(np.int64).min)
+    if len(retailer):
+        run_end = np.r_[retailer[1:] != retailer[:-1], True]
+        last[retailer[run_end]] = day[run_end]
+    return last
+
+
 def _order_intervals(
     n: int, retailer: np.ndarray, day: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -192,11 +204,7 @@ def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np
     out["trend_28_vs_91"] = np.log1p(out["value_28"]) - np.log1p(out["value_91"] * 28 / 91)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mean_order_value_91"] = out["value_91"] / out["orders_91"]
-    # daily is sorted by retailer then day: a retailer's last order closes its run of rows
-    # (np.maximum.at did the same in a third of the scoring time)
-    last = np.full(n, np.iinfo(np.int64).min)
-    run_end = np.r_[retailer[1:] != retailer[:-1], True] if len(retailer) else retailer
-    last[retailer[run_end]] = day[run_end]
+    last = _last_day(n, retailer, day)
     has_order = last > np.iinfo(np.int64).min
     out["days_since_last_order"] = np.where(has_order, cutoff - last, np.nan)
     interval, spread = _order_intervals(n, retailer, day)
@@ -257,8 +265,7 @@ def _visit_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
     retailer, age = visits.retailer[keep], cutoff - visits.day[keep]
     count = _window(n, retailer, age, 91, None)
     productive = _window(n, retailer, age, 91, visits.productive[keep].astype(float))
-    last = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(last, retailer, visits.day[keep])
+    last = _last_day(n, retailer, visits.day[keep])
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = productive / count
     since = np.where(last > np.iinfo(np.int64).min, cutoff - last, np.nan)

@@ -49,7 +49,7 @@ class SaleLines:
 
 @dataclass(frozen=True)
 class VisitEvents:
-    """Visits as arrays."""
+    """Visits as arrays, sorted by retailer then day."""
 
     retailer: np.ndarray
     day: np.ndarray
@@ -204,10 +204,10 @@ def build_history(tables: Tables) -> History:
     )
     if tables.visits is not None:
         visits = tables.visits
+        retailer, day = _positions(visits["retailer_id"], retailer_ids), _days(visits["date"])
+        order = np.lexsort((day, retailer))
         history.visits = VisitEvents(
-            _positions(visits["retailer_id"], retailer_ids),
-            _days(visits["date"]),
-            visits["productive"].to_numpy(bool),
+            retailer[order], day[order], visits["productive"].to_numpy(bool)[order]
         )
     if tables.offtake is not None:
         offtake = tables.offtake
