@@ -76,6 +76,29 @@ async def record_collection(
     )
 
 
+async def lock_open_invoices(
+    session: AsyncSession, retailer_id: uuid.UUID
+) -> list[SecondaryDocument]:
+    """The retailer's invoices with money open, locked in primary-key order (one lock order
+    for every writer), returned oldest due first: the order money is applied in."""
+    docs = list(
+        (
+            await session.execute(
+                select(SecondaryDocument)
+                .where(
+                    SecondaryDocument.retailer_id == retailer_id,
+                    SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
+                    SecondaryDocument.open_amount > 0,
+                )
+                .order_by(SecondaryDocument.id)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+    docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
+    return docs
+
+
 async def _record(
     session: AsyncSession, principal: Principal, draft: CollectionDraft
 ) -> SecondaryCollection:
@@ -89,21 +112,7 @@ async def _record(
         if visit is None or visit.retailer_id != retailer.id:
             raise NotFound("no visit of this retailer with this id", field="input.visitId")
     # Plan (and check explicit allocations) before anything is written.
-    docs = list(
-        (
-            await session.execute(
-                select(SecondaryDocument)
-                .where(
-                    SecondaryDocument.retailer_id == retailer.id,
-                    SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
-                    SecondaryDocument.open_amount > 0,
-                )
-                .order_by(SecondaryDocument.id)
-                .with_for_update()
-            )
-        ).scalars()
-    )
-    docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
+    docs = await lock_open_invoices(session, retailer.id)
     by_id = {d.id: d for d in docs}
     plan = plan_allocations([(d.id, d.open_amount) for d in docs], draft.amount, draft.allocations)
     tenant = await session.get_one(Tenant, principal.tenant_id)

@@ -35,10 +35,10 @@ from backend.schemes.claims import record_qps_accrual
 from backend.schemes.models import TradeScheme
 from backend.schemes.qps import QpsCredit, qps_settlement
 from backend.schemes.rules import SchemeKind
+from backend.secondary.collections import lock_open_invoices
 from backend.secondary.documents import check_series, new_document, post_document
 from backend.secondary.models import (
     QpsSettlement,
-    SecondaryDocument,
     SecondaryDocumentKind,
     SecondaryNoteAllocation,
     SecondarySettings,
@@ -164,21 +164,7 @@ async def _credit(
 ) -> None:
     # Lock order as collections: the retailer (locked by the caller), its open invoices in
     # primary-key order, then the number counter and the ledger accounts.
-    docs = list(
-        (
-            await session.execute(
-                select(SecondaryDocument)
-                .where(
-                    SecondaryDocument.retailer_id == retailer.id,
-                    SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
-                    SecondaryDocument.open_amount > 0,
-                )
-                .order_by(SecondaryDocument.id)
-                .with_for_update()
-            )
-        ).scalars()
-    )
-    docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
+    docs = await lock_open_invoices(session, retailer.id)
     note = await new_document(
         session,
         settings=settings,

@@ -12,7 +12,7 @@ from backend.parties.models import Channel, Retailer
 
 
 async def test_demo_seed_adds_mt_sell_out_once(session: AsyncSession) -> None:
-    await seed_demo(session, seed=7)
+    await seed_demo(session, seed=7, build_plans=False)
     first = (
         await session.execute(
             select(
@@ -23,7 +23,7 @@ async def test_demo_seed_adds_mt_sell_out_once(session: AsyncSession) -> None:
             )
         )
     ).one()
-    await seed_demo(session, seed=7)
+    await seed_demo(session, seed=7, build_plans=False)
     again = (await session.execute(select(func.count(), func.sum(SellOutLine.quantity)))).one()
     rows, outlets, weeks, units = first
     mt_outlets = (
