@@ -38,13 +38,13 @@ async def _balance(session: AsyncSession, key: str) -> Decimal:
 
 
 async def _consumed(session: AsyncSession, code: str) -> Decimal:
-    return D(
-        await session.scalar(
-            select(TradeScheme.consumed)
-            .where(TradeScheme.code == code)
-            .execution_options(populate_existing=True)
-        )
+    found = await session.scalar(
+        select(TradeScheme.consumed)
+        .where(TradeScheme.code == code)
+        .execution_options(populate_existing=True)
     )
+    assert found is not None
+    return found
 
 
 async def test_percent_and_buy_x_get_y_price_the_order_and_the_invoice(
