@@ -62,7 +62,6 @@ def money(amount: Any, currency: str) -> Money:
 
 
 @strawberry.type(
-    name="SecondaryLineScheme",
     description=(
         "A scheme applied to a line, explained: secondary invoice lines, primary order and "
         "invoice lines."
