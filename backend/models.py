@@ -3,6 +3,7 @@
 from backend.billing.models import (
     BillingDocument,
     BillingLine,
+    BillingLineScheme,
     BillingLineTax,
     Payment,
     PaymentAllocation,
@@ -26,7 +27,13 @@ from backend.kit.db import Base
 from backend.kit.idempotency import IdempotencyKey
 from backend.ledger.models import DocumentSeries, Journal, JournalEntry, LedgerAccount
 from backend.offtake.models import DerivedOfftake, OfftakeImport, OfftakeRejection, SellOutLine
-from backend.orders.models import OrderTransition, PrimaryOrder, PrimaryOrderLine, PrimarySettings
+from backend.orders.models import (
+    OrderTransition,
+    PrimaryOrder,
+    PrimaryOrderLine,
+    PrimaryOrderLineScheme,
+    PrimarySettings,
+)
 from backend.parties.models import Distributor, Retailer
 from backend.planning.models import DayPlan, DayPlanDropped, DayPlanStop
 from backend.pricing.models import PriceListItem
@@ -61,6 +68,7 @@ __all__ = [
     "BeatRetailer",
     "BillingDocument",
     "BillingLine",
+    "BillingLineScheme",
     "BillingLineTax",
     "CapturedOrder",
     "CapturedOrderLine",
@@ -92,6 +100,7 @@ __all__ = [
     "PriceListItem",
     "PrimaryOrder",
     "PrimaryOrderLine",
+    "PrimaryOrderLineScheme",
     "PrimarySettings",
     "Product",
     "RankingModel",

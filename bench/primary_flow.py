@@ -42,6 +42,7 @@ DAY = date(2026, 11, 2)
 CLEANUP_TABLES = (
     "payment_allocation",
     "billing_line_tax",
+    "billing_line_scheme",
     "billing_line",
     "stock_movement",
     "distributor_stock",
@@ -51,6 +52,7 @@ CLEANUP_TABLES = (
     "billing_document",
     "payment",
     "order_transition",
+    "primary_order_line_scheme",
     "primary_order_line",
     "primary_order",
     "document_series",

@@ -146,6 +146,7 @@ async def _order_figures(
             PrimaryOrder.distributor_id == distributor_id,
             PrimaryOrder.order_date.between(start, end),
             PrimaryOrder.status.not_in(NOT_COUNTED),
+            PrimaryOrderLine.is_free.is_(False),  # free lines estimate scheme goods: not ordered
         )
         .group_by(PrimaryOrder.id, PrimaryOrder.status)
     ).subquery()

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.billing.models import (
     BillingDocument,
     BillingLine,
+    BillingLineScheme,
     BillingLineTax,
     DocumentKind,
     NoteReason,
@@ -27,6 +28,7 @@ from backend.ledger.models import AccountKind
 from backend.ledger.numbering import fiscal_label, fiscal_year, format_number, take_number
 from backend.ledger.posting import Leg, Source, post
 from backend.orders.models import PrimarySettings
+from backend.orders.schemes import SchemeGiven
 from backend.pricing.tax import LineTax, document_tax
 
 ZERO = Decimal("0.00")
@@ -44,13 +46,18 @@ NOTE_NET_ACCOUNT = {
 
 @dataclass(frozen=True)
 class PricedLine:
-    """A line ready to bill: what, how many, at what price, with its taxes."""
+    """A line ready to bill: what, how many, at what price, the scheme discount taken off it,
+    its taxes (on the discounted value), and the schemes that gave the discount or the goods of
+    a free line."""
 
     product_id: uuid.UUID
     quantity: int
     unit_price: Decimal
     tax: LineTax
     order_line_id: uuid.UUID | None = None
+    discount: Decimal = ZERO
+    is_free: bool = False
+    schemes: tuple[SchemeGiven, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ async def issue_document(
         tenant_id=tenant_id,
         settings=settings,
         header=header,
+        discount=sum((line.discount for line in lines), ZERO),
         net=taxed.net,
         tax=taxed.tax,
         round_off=taxed.round_off,
@@ -102,6 +110,8 @@ async def issue_document(
             product_id=line.product_id,
             quantity=line.quantity,
             unit_price=line.unit_price,
+            discount=line.discount,
+            is_free=line.is_free,
             net=line.tax.net,
             tax_label=line.tax.rate_label,
             tax=line.tax.tax,
@@ -123,6 +133,22 @@ async def issue_document(
         )
         for row, line in zip(rows, lines, strict=True)
         for component in line.tax.components
+    )
+    session.add_all(
+        BillingLineScheme(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            document_id=doc.id,
+            line_id=row.id,
+            scheme_code=given.code[:40],
+            scheme_kind=given.kind[:20],
+            discount=given.discount,
+            free_quantity=given.free_quantity,
+            free_value=given.free_value,
+            explanation=given.explanation[:300],
+        )
+        for row, line in zip(rows, lines, strict=True)
+        for given in line.schemes
     )
     await session.flush()
     await _post(session, doc, actor_id)
@@ -165,6 +191,7 @@ async def _numbered(
     net: Decimal,
     tax: Decimal,
     round_off: Decimal,
+    discount: Decimal = ZERO,
 ) -> BillingDocument:
     """Take the series' next number (gap-free) and save the document header."""
     fy = fiscal_year(header.issued_on, settings.fiscal_year_start_month)
@@ -192,6 +219,7 @@ async def _numbered(
         currency=header.currency,
         issued_on=header.issued_on,
         due_on=header.issued_on + timedelta(days=header.credit_days),
+        discount=discount,
         net=net,
         tax=tax,
         round_off=round_off,
@@ -218,15 +246,17 @@ async def _post(session: AsyncSession, doc: BillingDocument, actor_id: uuid.UUID
 
 
 def document_legs(doc: BillingDocument) -> list[Leg]:
-    """Invoice/debit note: Dr receivable, Cr revenue, tax and round-off (a negative round-off is
-    a debit); a credit note the other way."""
+    """Invoice/debit note: Dr receivable (total), Dr scheme expense (the PRIMARY scheme
+    discount), Cr revenue (net + discount: the value before schemes), tax and round-off (a
+    negative round-off is a debit); a credit note the other way (as secondary billing posts)."""
     sign = Decimal(-1) if doc.kind is DocumentKind.CREDIT_NOTE else Decimal(1)
     net_account = AccountKind.REVENUE
     if doc.kind is DocumentKind.CREDIT_NOTE and doc.reason is not None:
         net_account = NOTE_NET_ACCOUNT[doc.reason]
     return [
         Leg(AccountKind.RECEIVABLE, sign * doc.total, doc.distributor_id),
-        Leg(net_account, -sign * doc.net),
+        Leg(AccountKind.SCHEME_EXPENSE, sign * doc.discount),
+        Leg(net_account, -sign * (doc.net + doc.discount)),
         Leg(AccountKind.TAX_PAYABLE, -sign * doc.tax),
         Leg(AccountKind.ROUND_OFF, -sign * doc.round_off),
     ]

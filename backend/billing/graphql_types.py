@@ -26,6 +26,7 @@ from backend.billing.repository import (
     documents_by_ids,
     lines_of_documents,
     payments_by_ids,
+    schemes_of_billing_lines,
     taxes_of_documents,
 )
 from backend.billing.statements import Statement
@@ -33,7 +34,9 @@ from backend.kit.ids import encode_global_id
 from backend.orders.graphql_types import (
     DistributorRef,
     ProductRef,
+    SecondaryLineSchemeType,
     grouped_loader,
+    line_scheme_type,
     load_distributor,
     load_product,
     money,
@@ -85,12 +88,19 @@ async def _document_taxes(info: strawberry.Info[Context, None], doc_id: uuid.UUI
     return await loader.load(doc_id)
 
 
-@strawberry.type(description="A SKU line of a document with its net and tax.")
+@strawberry.type(
+    description=(
+        "A SKU line of a document with its PRIMARY scheme discount, net and tax; free goods a "
+        "scheme gives are a line at zero price."
+    )
+)
 class BillingLineType:
     line_id: strawberry.ID = strawberry.field(description="Global id of the line (for delivery).")
     quantity: int = strawberry.field(description="Units.")
     unit_price: Money = strawberry.field(description="Price per unit (locked from the order).")
-    net: Money = strawberry.field(description="Quantity × price.")
+    discount: Money = strawberry.field(description="PRIMARY scheme discount, before tax.")
+    net: Money = strawberry.field(description="Quantity × price − discount (the taxable value).")
+    is_free: bool = strawberry.field(description="Free goods given by a PRIMARY scheme.")
     tax_label: str = strawberry.field(description="Taxes applied, e.g. 'PPN 12%'.")
     tax: Money = strawberry.field(description="Tax of the line.")
     product_id: strawberry.Private[uuid.UUID]
@@ -100,6 +110,13 @@ class BillingLineType:
     @strawberry.field(description="The SKU.")
     async def product(self, info: strawberry.Info[Context, None]) -> ProductRef | None:
         return await load_product(info.context, self.product_id)
+
+    @strawberry.field(description="PRIMARY schemes applied to this line, explained.")
+    async def schemes(self, info: strawberry.Info[Context, None]) -> list[SecondaryLineSchemeType]:
+        rows = await grouped_loader(
+            info.context, "billing_line.schemes", schemes_of_billing_lines
+        ).load(self.row_id)
+        return [line_scheme_type(r, self.net.currency) for r in rows]
 
     @strawberry.field(description="Each tax of the line (CGST and SGST are two) with its base.")
     async def taxes(self, info: strawberry.Info[Context, None]) -> list[TaxComponentType]:
@@ -118,7 +135,8 @@ class BillingDocumentNode(Node):
     number: str = strawberry.field(description="Consecutive number in its series and fiscal year.")
     issued_on: date = strawberry.field(description="Document date.")
     due_on: date = strawberry.field(description="Due date (issue date + credit days).")
-    net: Money = strawberry.field(description="Net amount.")
+    discount: Money = strawberry.field(description="PRIMARY scheme discount of the lines.")
+    net: Money = strawberry.field(description="Net amount (after the scheme discount).")
     tax: Money = strawberry.field(description="Tax amount.")
     round_off: Money = strawberry.field(
         description="Round-off the tax rules add to reach the total (GST: total rounded to the"
@@ -172,7 +190,9 @@ def billing_line_type(row: BillingLine, currency: str) -> BillingLineType:
         line_id=strawberry.ID(encode_global_id("BillingLine", row.id)),
         quantity=row.quantity,
         unit_price=money(row.unit_price, currency),
+        discount=money(row.discount, currency),
         net=money(row.net, currency),
+        is_free=row.is_free,
         tax_label=row.tax_label,
         tax=money(row.tax, currency),
         product_id=row.product_id,
@@ -190,6 +210,7 @@ def document_node(row: BillingDocument) -> BillingDocumentNode:
         number=row.number,
         issued_on=row.issued_on,
         due_on=row.due_on,
+        discount=money(row.discount, c),
         net=money(row.net, c),
         tax=money(row.tax, c),
         round_off=money(row.round_off, c),

@@ -1,4 +1,7 @@
-"""Invoicing an approved order, fully or partly, at the prices locked when it was placed."""
+"""Invoicing an approved order, fully or partly, at the prices locked when it was placed, less
+the discounts of the distributor's PRIMARY schemes of the invoice date (free goods as free lines
+at zero price); the schemes' budgets are spent in the invoice's transaction, as secondary billing
+spends them (`schemes.spending.price_within_budgets`)."""
 
 from __future__ import annotations
 
@@ -21,10 +24,21 @@ from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.orders.errors import InvalidTransition
 from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine
+from backend.orders.schemes import (
+    FREE_GOODS,
+    ZERO,
+    SchemeGiven,
+    given_on_line,
+    price_primary,
+    primary_schemes_for,
+    products_by_sku,
+)
 from backend.orders.settings import primary_settings
 from backend.orders.workflow import load_order, record_transition
 from backend.parties.models import Distributor
-from backend.pricing.tax import line_tax
+from backend.pricing.tax import LineTax, line_tax
+from backend.schemes.service import consume_scheme_budget
+from backend.schemes.spending import price_within_budgets
 
 INVOICEABLE = (OrderStatus.APPROVED, OrderStatus.PARTLY_INVOICED)
 
@@ -110,19 +124,62 @@ async def _invoice(
         ).scalars()
     }
     intra = order.place_of_supply is None or order.place_of_supply == settings.home_state
+    billed = [
+        (line, quantities[line.id])
+        for line in sorted(order_lines, key=lambda ln: ln.line_no)
+        if quantities.get(line.id, 0) > 0
+    ]
+    # The invoice prices what it bills with the distributor's PRIMARY schemes of its date and
+    # spends their budgets (a scheme that cannot afford it is dropped, the bill re-priced).
+    profile, active = await primary_schemes_for(session, order.distributor_id, issued_on)
+    cart, _ = await price_within_budgets(
+        session,
+        schemes=active,
+        price=lambda kept: price_primary(
+            [(products[ln.product_id], qty, ln.unit_price) for ln, qty in billed],
+            profile,
+            issued_on,
+            kept,
+        ),
+        consume=consume_scheme_budget,
+    )
     priced = []
-    for line in sorted(order_lines, key=lambda ln: ln.line_no):
-        qty = quantities.get(line.id, 0)
-        if qty == 0:
-            continue
+    for (line, qty), got in zip(billed, cart.lines, strict=True):
         tax = line_tax(
-            tenant.tax_regime,
-            products[line.product_id].tax_class,
-            line.unit_price * qty,
-            intra_state=intra,
+            tenant.tax_regime, products[line.product_id].tax_class, got.net, intra_state=intra
         )
-        priced.append(PricedLine(line.product_id, qty, line.unit_price, tax, line.id))
+        priced.append(
+            PricedLine(
+                line.product_id,
+                qty,
+                line.unit_price,
+                tax,
+                line.id,
+                discount=got.discount,
+                schemes=given_on_line(got.applied),
+            )
+        )
         line.invoiced_quantity += qty
+    free_products = await products_by_sku(session, {f.sku for f in cart.free_items})
+    for i, item in enumerate(cart.free_items):
+        product = free_products.get(item.sku)
+        if product is None:
+            raise NotFound(
+                f"scheme {item.code} gives unknown SKU {item.sku}", field=f"freeGoods[{i}]"
+            )
+        given = SchemeGiven(
+            item.code, FREE_GOODS, ZERO, item.quantity, item.value or ZERO, item.note[:300]
+        )
+        priced.append(
+            PricedLine(
+                product.id,
+                item.quantity,
+                ZERO,
+                LineTax(net=ZERO, components=()),
+                is_free=True,
+                schemes=(given,),
+            )
+        )
     on_account = await lock_on_account(session, order.distributor_id)
     header = Header(
         kind=DocumentKind.INVOICE,
@@ -143,7 +200,7 @@ async def _invoice(
         lines=priced,
     )
     await apply_on_account(session, doc, on_account)
-    complete = all(ln.invoiced_quantity == ln.quantity for ln in order_lines)
+    complete = all(ln.invoiced_quantity == ln.quantity for ln in order_lines if not ln.is_free)
     # The order's total was priced line by line; its invoices follow the document-level tax rule
     # (`document_tax`: PPN rounded down per invoice, GST round-off), so they may differ from it
     # by that rounding. What the order still exposes to credit (total − invoiced) stays within
@@ -167,7 +224,8 @@ async def _invoice(
 def _quantities(
     order_lines: list[PrimaryOrderLine], requested: Sequence[InvoiceLineRequest] | None
 ) -> dict[uuid.UUID, int]:
-    remaining = {ln.id: ln.quantity - ln.invoiced_quantity for ln in order_lines}
+    # free lines are the order's estimate of the free goods: each invoice prices its own
+    remaining = {ln.id: ln.quantity - ln.invoiced_quantity for ln in order_lines if not ln.is_free}
     if requested is None:
         wanted = {k: v for k, v in remaining.items() if v > 0}
     else:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     Index,
@@ -73,6 +74,7 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
         CheckConstraint("char_length(number) <= 16", name="number_length"),
         CheckConstraint("net >= 0 AND tax >= 0 AND total = net + tax + round_off", name="totals"),
         CheckConstraint("open_amount >= 0 AND open_amount <= total", name="open_within_total"),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
         # A note corrects an invoice, or is an on-account credit note (no lines, no tax: see
         # `backend.billing.notes.create_on_account_note`; a trigger refuses lines on it).
         CheckConstraint(
@@ -102,6 +104,11 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     issued_on: Mapped[date] = mapped_column(Date, nullable=False)
     due_on: Mapped[date] = mapped_column(Date, nullable=False)
+    # PRIMARY scheme discount the lines took off their value; net is after it (gross = net +
+    # discount is what the ledger credits to revenue, the discount going to scheme expense)
+    discount: Mapped[Decimal] = mapped_column(
+        Numeric(18, 2), nullable=False, default=Decimal("0.00")
+    )
     net: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     tax: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     # Total rounded by the tax rules (GST: to the rupee) minus net plus tax; zero under PPN.
@@ -115,7 +122,8 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
 
 
 class BillingLine(TenantOwned, Base):
-    """A SKU line of a document, with its net, tax label and tax."""
+    """A SKU line of a document, with its scheme discount, net (after it), tax label and tax;
+    free goods a scheme gives are a line at zero price (`is_free`)."""
 
     __tablename__ = "billing_line"
     __table_args__ = (
@@ -125,6 +133,8 @@ class BillingLine(TenantOwned, Base):
         tenant_fk("product_id", "product"),
         CheckConstraint("quantity >= 0", name="quantity_not_negative"),
         CheckConstraint("net >= 0 AND tax >= 0", name="amounts_not_negative"),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
+        CheckConstraint("NOT is_free OR (unit_price = 0 AND net = 0)", name="free_at_zero"),
         Index(None, "tenant_id", "document_id"),
         UniqueConstraint("tenant_id", "document_id", "line_no"),
     )
@@ -136,9 +146,41 @@ class BillingLine(TenantOwned, Base):
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(
+        Numeric(18, 2), nullable=False, default=Decimal("0.00")
+    )
+    is_free: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     net: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
     tax_label: Mapped[str] = mapped_column(String(40), nullable=False)
     tax: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+
+
+class BillingLineScheme(TenantOwned, Base):
+    """A PRIMARY scheme applied to an invoice line: its discount, free units and their value
+    (what the line took from the scheme's budget) and explanation."""
+
+    __tablename__ = "billing_line_scheme"
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant_id", "line_id", "scheme_code"),
+        tenant_fk("document_id", "billing_document"),
+        tenant_fk("line_id", "billing_line"),
+        CheckConstraint(
+            "discount >= 0 AND free_quantity >= 0 AND free_value >= 0", name="benefit_not_negative"
+        ),
+        Index(None, "tenant_id", "document_id"),
+        Index(None, "tenant_id", "scheme_code"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    line_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    scheme_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    scheme_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    free_quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    free_value: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    explanation: Mapped[str] = mapped_column(String(300), nullable=False)
 
 
 class BillingLineTax(TenantOwned, Base):

@@ -43,12 +43,14 @@ from backend.pricing.tax import document_tax, line_tax
 
 @dataclass(frozen=True)
 class NoteLine:
-    """A SKU, quantity and unit amount the note credits or debits."""
+    """A SKU, quantity and unit amount the note credits or debits, less the scheme discount
+    the corrected line took (a cancellation credits an invoice line as it was billed)."""
 
     product_id: uuid.UUID
     quantity: int
     unit_price: Decimal
     batch: str | None = None
+    discount: Decimal = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,15 @@ async def _priced(
             raise NotFound("unknown SKU", field=f"input.lines[{i}].productId")
         if line.quantity < 0 or line.unit_price <= 0:
             raise ValidationFailed("quantity ≥ 0 and a positive amount", field=f"input.lines[{i}]")
-        net = line.unit_price * max(line.quantity, 1)
-        tax = line_tax(tenant.tax_regime, product.tax_class, net, intra_state=intra_state)
-        priced.append(PricedLine(product.id, line.quantity, line.unit_price, tax))
+        value = line.unit_price * max(line.quantity, 1)
+        if not 0 <= line.discount <= value:
+            raise ValidationFailed(
+                "a discount within the line's value", field=f"input.lines[{i}].discount"
+            )
+        tax = line_tax(
+            tenant.tax_regime, product.tax_class, value - line.discount, intra_state=intra_state
+        )
+        priced.append(
+            PricedLine(product.id, line.quantity, line.unit_price, tax, discount=line.discount)
+        )
     return priced

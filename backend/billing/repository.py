@@ -10,7 +10,13 @@ from sqlalchemy import ColumnElement, Select, Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.models import BillingDocument, BillingLine, BillingLineTax, Payment
+from backend.billing.models import (
+    BillingDocument,
+    BillingLine,
+    BillingLineScheme,
+    BillingLineTax,
+    Payment,
+)
 from backend.orders.repository import visible_distributors
 
 
@@ -121,3 +127,18 @@ async def payments_by_ids(
     """Visible payments with these ids."""
     stmt = payments_query(principal, distributor_id=None).where(Payment.id.in_(ids))
     return (await session.execute(stmt)).scalars().all()
+
+
+async def schemes_of_billing_lines(
+    session: AsyncSession, line_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[BillingLineScheme]]:
+    """PRIMARY schemes applied to these document lines, by line, by code."""
+    stmt = (
+        select(BillingLineScheme)
+        .where(BillingLineScheme.line_id.in_(line_ids))
+        .order_by(BillingLineScheme.line_id, BillingLineScheme.scheme_code)
+    )
+    grouped: dict[uuid.UUID, list[BillingLineScheme]] = {i: [] for i in line_ids}
+    for row in (await session.execute(stmt)).scalars():
+        grouped[row.line_id].append(row)
+    return grouped

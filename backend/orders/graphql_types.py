@@ -16,7 +16,7 @@ from backend.api.loaders import register_node
 from backend.api.types import Money, Node
 from backend.kit.ids import encode_global_id
 from backend.orders.models import OrderStatus, OrderTransition, PrimaryOrder, PrimaryOrderLine
-from backend.orders.repository import lines_of, orders_by_ids, transitions_of
+from backend.orders.repository import lines_of, orders_by_ids, schemes_of_lines, transitions_of
 
 if TYPE_CHECKING:
     from backend.catalog.graphql import ProductNode
@@ -61,20 +61,64 @@ def money(amount: Any, currency: str) -> Money:
     return Money(amount=amount, currency=currency)
 
 
-@strawberry.type(description="A SKU and quantity ordered, at the price locked when it was placed.")
+@strawberry.type(
+    description=(
+        "A scheme applied to a line, explained: secondary invoice lines, primary order and "
+        "invoice lines."
+    ),
+)
+class SecondaryLineSchemeType:
+    code: str = strawberry.field(description="Scheme code.")
+    kind: str = strawberry.field(description="Scheme type (FREE_GOODS on a free line).")
+    discount: Money = strawberry.field(description="Discount the scheme gave on this line.")
+    free_quantity: int = strawberry.field(description="Units given free on this line.")
+    explanation: str = strawberry.field(description="Why it applied.")
+
+
+def line_scheme_type(row: Any, currency: str) -> SecondaryLineSchemeType:
+    """Map an applied-scheme row (secondary, primary order or primary invoice line)."""
+    return SecondaryLineSchemeType(
+        code=row.scheme_code,
+        kind=row.scheme_kind,
+        discount=money(row.discount, currency),
+        free_quantity=row.free_quantity,
+        explanation=row.explanation,
+    )
+
+
+@strawberry.type(
+    description=(
+        "A SKU and quantity ordered, at the price locked when it was placed, less the PRIMARY "
+        "scheme discount; a free line is goods a scheme gives at zero price (an estimate: each "
+        "invoice prices its own free goods)."
+    )
+)
 class PrimaryOrderLineType:
     line_no: int = strawberry.field(description="Position on the order, from 1.")
     quantity: int = strawberry.field(description="Units ordered.")
     invoiced_quantity: int = strawberry.field(description="Units invoiced so far.")
     delivered_quantity: int = strawberry.field(description="Units delivered so far.")
     unit_price: Money = strawberry.field(description="Locked distributor price per unit.")
-    gross: Money = strawberry.field(description="Line value with tax at the ordered quantity.")
+    discount: Money = strawberry.field(description="PRIMARY scheme discount, before tax.")
+    gross: Money = strawberry.field(
+        description="Line value with tax at the ordered quantity, after the scheme discount."
+    )
+    is_free: bool = strawberry.field(description="Free goods given by a PRIMARY scheme.")
     line_id: strawberry.ID = strawberry.field(description="Global id of the line (for invoicing).")
     product_id: strawberry.Private[uuid.UUID]
+    row_id: strawberry.Private[uuid.UUID]
+    currency: strawberry.Private[str]
 
     @strawberry.field(description="The SKU.")
     async def product(self, info: strawberry.Info[Context, None]) -> ProductRef | None:
         return await load_product(info.context, self.product_id)
+
+    @strawberry.field(description="PRIMARY schemes applied to this line, explained.")
+    async def schemes(self, info: strawberry.Info[Context, None]) -> list[SecondaryLineSchemeType]:
+        rows = await grouped_loader(info.context, "order_line.schemes", schemes_of_lines).load(
+            self.row_id
+        )
+        return [line_scheme_type(r, self.currency) for r in rows]
 
 
 @strawberry.type(description="One change of an order's state: who, when, why and the figures.")
@@ -95,7 +139,9 @@ class PrimaryOrderNode(Node):
     status: OrderStatus = strawberry.field(description="Current state.")
     order_date: date = strawberry.field(description="Business date of the order.")
     requested_on: date | None = strawberry.field(description="Requested delivery date.")
-    total: Money = strawberry.field(description="Order value with tax, at locked prices.")
+    total: Money = strawberry.field(
+        description="Order value with tax, at locked prices less the PRIMARY scheme discounts."
+    )
     invoiced_total: Money = strawberry.field(description="Invoiced so far, with tax.")
     created_at: datetime = strawberry.field(description="When it was placed (UTC).")
     row_id: strawberry.Private[uuid.UUID]
@@ -124,9 +170,13 @@ def line_type(row: PrimaryOrderLine, currency: str) -> PrimaryOrderLineType:
         invoiced_quantity=row.invoiced_quantity,
         delivered_quantity=row.delivered_quantity,
         unit_price=money(row.unit_price, currency),
+        discount=money(row.discount, currency),
         gross=money(row.gross, currency),
+        is_free=row.is_free,
         line_id=strawberry.ID(encode_global_id("PrimaryOrderLine", row.id)),
         product_id=row.product_id,
+        row_id=row.id,
+        currency=currency,
     )
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -99,7 +100,10 @@ class PrimaryOrder(TenantOwned, TimestampMixin, Base):
 
 
 class PrimaryOrderLine(TenantOwned, Base):
-    """A SKU and quantity ordered, at the price locked when the order was placed."""
+    """A SKU and quantity ordered, at the price locked when the order was placed, less the
+    discount of the PRIMARY schemes that priced it; a free line (`is_free`) is goods a scheme
+    gives at zero price, re-derived whenever the order is priced (an estimate: each invoice
+    prices its own free goods)."""
 
     __tablename__ = "primary_order_line"
     __table_args__ = (
@@ -115,6 +119,8 @@ class PrimaryOrderLine(TenantOwned, Base):
             "delivered_quantity >= 0 AND delivered_quantity <= invoiced_quantity",
             name="delivered_within",
         ),
+        CheckConstraint("discount >= 0", name="discount_not_negative"),
+        CheckConstraint("NOT is_free OR (unit_price = 0 AND gross = 0)", name="free_at_zero"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -123,9 +129,34 @@ class PrimaryOrderLine(TenantOwned, Base):
     product_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     unit_price: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    # the line's value with tax, after the scheme discount (the order total's share)
     gross: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(
+        Numeric(18, 2), nullable=False, default=Decimal("0.00")
+    )
+    is_free: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     invoiced_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     delivered_quantity: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class PrimaryOrderLineScheme(TenantOwned, Base):
+    """A PRIMARY scheme applied to an order line: its discount, free units and explanation."""
+
+    __tablename__ = "primary_order_line_scheme"
+    __table_args__ = (
+        tenant_key(),
+        UniqueConstraint("tenant_id", "line_id", "scheme_code"),
+        tenant_fk("line_id", "primary_order_line", ondelete="CASCADE"),
+        CheckConstraint("discount >= 0 AND free_quantity >= 0", name="benefit_not_negative"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    line_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    scheme_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    scheme_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    discount: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+    free_quantity: Mapped[int] = mapped_column(Integer, nullable=False)
+    explanation: Mapped[str] = mapped_column(String(300), nullable=False)
 
 
 class OrderTransition(TenantOwned, Base):

@@ -1,4 +1,5 @@
-"""Placing a primary order: validate the lines, lock today's prices and taxes, save a draft."""
+"""Placing a primary order: validate the lines, lock today's prices, price them with the
+distributor's PRIMARY schemes of the order date (`orders.schemes`), save a draft."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ from backend.kit.idempotency import run_once
 from backend.kit.validation import Checks
 from backend.orders.errors import NoPrice
 from backend.orders.models import OrderStatus, PrimaryOrder, PrimaryOrderLine, PrimarySettings
+from backend.orders.schemes import apply_order_schemes
 from backend.orders.settings import primary_settings
 from backend.orders.workflow import load_order, record_transition, submit_order
 from backend.parties.repository import distributors_by_ids
 from backend.pricing.prices import pick_price
 from backend.pricing.service import price_rows
-from backend.pricing.tax import line_tax
 
 MAX_LINES = 200
 
@@ -121,9 +122,6 @@ async def _create(session: AsyncSession, principal: Principal, draft: OrderDraft
         if row is None:
             checks.add(NoPrice("no price in force", field=f"input.lines[{i}].productId"))
             continue
-        tax = line_tax(
-            tenant.tax_regime, product.tax_class, row.distributor_price * qty, intra_state=intra
-        )
         lines.append(
             PrimaryOrderLine(
                 id=new_id(),
@@ -133,16 +131,27 @@ async def _create(session: AsyncSession, principal: Principal, draft: OrderDraft
                 product_id=product.id,
                 quantity=qty,
                 unit_price=row.distributor_price,
-                gross=tax.gross,
+                gross=Decimal("0.00"),  # set by apply_order_schemes
+                discount=Decimal("0.00"),
+                is_free=False,
                 invoiced_quantity=0,
                 delivered_quantity=0,
             )
         )
     checks.raise_if_any()
-    order.total = sum((line.gross for line in lines), Decimal("0.00"))
+    free_lines, given = await apply_order_schemes(
+        session,
+        order=order,
+        lines=lines,
+        products=products,
+        regime=tenant.tax_regime,
+        intra_state=intra,
+    )
     session.add(order)
     await session.flush()
-    session.add_all(lines)
+    session.add_all([*lines, *free_lines])
+    await session.flush()
+    session.add_all(given)
     await record_transition(session, principal, order, None, OrderStatus.DRAFT, "placed")
     await session.flush()
     return order

@@ -10,7 +10,13 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.orders.models import OrderStatus, OrderTransition, PrimaryOrder, PrimaryOrderLine
+from backend.orders.models import (
+    OrderStatus,
+    OrderTransition,
+    PrimaryOrder,
+    PrimaryOrderLine,
+    PrimaryOrderLineScheme,
+)
 from backend.parties.models import Distributor
 from backend.parties.repository import distributor_scope
 
@@ -72,4 +78,19 @@ async def transitions_of(
     grouped: dict[uuid.UUID, list[OrderTransition]] = {i: [] for i in order_ids}
     for row in (await session.execute(stmt)).scalars():
         grouped[row.order_id].append(row)
+    return grouped
+
+
+async def schemes_of_lines(
+    session: AsyncSession, line_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[PrimaryOrderLineScheme]]:
+    """PRIMARY schemes applied to these order lines, by line, by code."""
+    stmt = (
+        select(PrimaryOrderLineScheme)
+        .where(PrimaryOrderLineScheme.line_id.in_(line_ids))
+        .order_by(PrimaryOrderLineScheme.line_id, PrimaryOrderLineScheme.scheme_code)
+    )
+    grouped: dict[uuid.UUID, list[PrimaryOrderLineScheme]] = {i: [] for i in line_ids}
+    for row in (await session.execute(stmt)).scalars():
+        grouped[row.line_id].append(row)
     return grouped

@@ -16,13 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.identity.models import Role
+from backend.identity.models import Role, Tenant
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once_row
 from backend.orders.credit import credit_figures, credit_problem
 from backend.orders.errors import InvalidTransition
 from backend.orders.models import CreditAction, OrderStatus, OrderTransition, PrimaryOrder
 from backend.orders.repository import order_scope
+from backend.orders.schemes import reprice_order
 from backend.orders.settings import primary_settings
 from backend.parties.models import Distributor
 
@@ -116,10 +117,16 @@ async def approve_order(
     override_credit: bool = False,
     today: date | None = None,
 ) -> PrimaryOrder:
-    """SUBMITTED/HELD → APPROVED after the credit check; ADMIN may override with a reason."""
+    """SUBMITTED/HELD → APPROVED after pricing it again with the PRIMARY schemes of its date
+    and the credit check; ADMIN may override the check with a reason."""
     principal.require(Role.ADMIN, Role.MANAGER)
     distributor, order = await _lock_for_credit(session, principal, order_id)
     _require_state(order, (S.SUBMITTED, S.HELD), "approve")
+    # Priced again with the PRIMARY schemes that hold now (the credit check sees that total).
+    settings = await primary_settings(session, principal.tenant_id)
+    tenant = await session.get_one(Tenant, principal.tenant_id)
+    intra = order.place_of_supply is None or order.place_of_supply == settings.home_state
+    await reprice_order(session, order=order, regime=tenant.tax_regime, intra_state=intra)
     if override_credit:
         principal.require(Role.ADMIN)
         if not reason.strip():

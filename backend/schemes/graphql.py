@@ -140,6 +140,23 @@ class QuoteCartInput:
     lines: list[CartLineInput] = strawberry.field(description="1 to 200 lines, one per SKU.")
 
 
+@strawberry.input(description="A draft primary order to price for a distributor on a day.")
+class QuotePrimaryCartInput:
+    distributor_id: strawberry.ID = strawberry.field(description="The ordering distributor.")
+    on: date = strawberry.field(description="The order date (prices and schemes of that day).")
+    lines: list[CartLineInput] = strawberry.field(description="1 to 200 lines, one per SKU.")
+
+
+def _cart_items(lines: list[CartLineInput]) -> list[carts.CartItem]:
+    return [
+        carts.CartItem(
+            decode_typed_id(line.product_id, "Product", field=f"input.lines[{i}].productId"),
+            line.quantity,
+        )
+        for i, line in enumerate(lines)
+    ]
+
+
 def _ids(values: list[strawberry.ID], type_name: str, path: str) -> tuple[uuid.UUID, ...]:
     return tuple(decode_typed_id(v, type_name, field=f"{path}[{i}]") for i, v in enumerate(values))
 
@@ -305,19 +322,58 @@ class SchemesQuery:
         self, info: strawberry.Info[Context, None], input: QuoteCartInput
     ) -> CartQuoteType:
         context = info.context
-        items = [
-            carts.CartItem(
-                decode_typed_id(line.product_id, "Product", field=f"input.lines[{i}].productId"),
-                line.quantity,
-            )
-            for i, line in enumerate(input.lines)
-        ]
+        items = _cart_items(input.lines)
         quote = await carts.quote_cart(
             context.session,
             principal=await context.principal(),
             retailer_id=decode_typed_id(input.retailer_id, "Retailer", field="input.retailerId"),
             on=input.on,
             items=items,
+        )
+        return _quote_type(quote)
+
+    @strawberry.field(
+        description=(
+            "PRIMARY schemes (brand to distributor) that apply to a distributor on a day, in "
+            "application order."
+        )
+    )
+    async def schemes_for_distributor(
+        self,
+        info: strawberry.Info[Context, None],
+        distributor_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The distributor.")
+        ],
+        on: Annotated[date, strawberry.argument(description="The business date.")],
+    ) -> list[SchemeNode]:
+        context = info.context
+        rows = await carts.schemes_for_distributor(
+            context.session,
+            principal=await context.principal(),
+            distributor_id=decode_typed_id(distributor_id, "Distributor", field="distributorId"),
+            on=on,
+        )
+        return [scheme_node(row) for row in rows]
+
+    @strawberry.field(
+        description=(
+            "Price a distributor's draft primary order on a day with its PRIMARY schemes: "
+            "per-line applied schemes explained, free goods, and how far the cart is from each "
+            "scheme's next slab, free item or bundle."
+        )
+    )
+    async def quote_primary_cart(
+        self, info: strawberry.Info[Context, None], input: QuotePrimaryCartInput
+    ) -> CartQuoteType:
+        context = info.context
+        quote = await carts.quote_primary_cart(
+            context.session,
+            principal=await context.principal(),
+            distributor_id=decode_typed_id(
+                input.distributor_id, "Distributor", field="input.distributorId"
+            ),
+            on=input.on,
+            items=_cart_items(input.lines),
         )
         return _quote_type(quote)
 

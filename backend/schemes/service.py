@@ -319,10 +319,10 @@ async def retailer_profiles(
     }
 
 
-async def active_primary_schemes(
-    session: AsyncSession, *, distributor_id: uuid.UUID, on: date
-) -> list[rules.Scheme]:
-    """Primary schemes active on `on` that this distributor may get, in application order."""
+async def distributor_profile_of(
+    session: AsyncSession, distributor_id: uuid.UUID
+) -> rules.RetailerProfile:
+    """The engine's profile of a distributor buying from the brand, or NOT_FOUND."""
     found = (
         await session.execute(
             select(Distributor, Territory.path)
@@ -332,7 +332,14 @@ async def active_primary_schemes(
     ).first()
     if found is None:
         raise NotFound("no such distributor", field="distributorId")
-    profile = distributor_profile(found[0], found[1])
+    return distributor_profile(found[0], found[1])
+
+
+async def active_primary_schemes(
+    session: AsyncSession, *, distributor_id: uuid.UUID, on: date
+) -> list[rules.Scheme]:
+    """Primary schemes active on `on` that this distributor may get, in application order."""
+    profile = await distributor_profile_of(session, distributor_id)
     rows = list((await session.execute(active_on(SchemeFlow.PRIMARY, on))).scalars())
     parts = await load_parts(session, rows)
     return applicable_schemes(profile, on, [to_rule(row, parts[row.id]) for row in rows])

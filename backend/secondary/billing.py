@@ -16,7 +16,6 @@ lines, their batches and applied schemes; record the brand-funded benefits as sc
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -40,8 +39,8 @@ from backend.kit.validation import Checks
 from backend.pricing.tax import LineTax, document_tax, line_tax
 from backend.schemes.claims import AppliedSchemeLine
 from backend.schemes.engine import FreeItem, PricedCart, price_cart
-from backend.schemes.errors import SchemeBudgetExhausted
 from backend.schemes.rules import CartLine, RetailerProfile, Scheme
+from backend.schemes.spending import price_within_budgets
 from backend.secondary.credit import credit_days_of, load_retailer, retailer_credit_problem
 from backend.secondary.documents import ZERO, new_document, post_document
 from backend.secondary.errors import NothingToBill, OrderStateError
@@ -169,8 +168,10 @@ async def _bill(
     # Price, plan free goods and spend the scheme budgets; a scheme whose budget cannot cover
     # this bill is dropped and the bill re-priced without it (never past a budget).
     billed_taken = dict(taken)
-    while True:
-        cart = _price(billed, products, profile, issued_on, active)
+    free_picks: list[tuple[FreeItem, Product, list[BatchPick]]] = []
+
+    async def plan_free_goods(cart: PricedCart) -> None:
+        nonlocal taken, free_picks
         missing = {f.sku for f in cart.free_items} - set(by_sku)
         if missing:  # dropping a scheme let another one give a SKU not locked yet
             extra = await _products_by_sku(session, missing)
@@ -186,18 +187,14 @@ async def _bill(
         taken = dict(billed_taken)
         free_picks = _plan_free_goods(cart, by_sku, batches, taken, checks)
         checks.raise_if_any()
-        budget = _budget(cart)
-        if not budget:
-            break
-        try:
-            async with session.begin_nested():
-                await schemes.consume_scheme_budget(session, amounts=budget)
-            break
-        except SchemeBudgetExhausted as exhausted:
-            kept = [s for s in active if s.code != exhausted.scheme_code]
-            if len(kept) == len(active):
-                raise
-            active = kept
+
+    cart, active = await price_within_budgets(
+        session,
+        schemes=active,
+        price=lambda kept: _price(billed, products, profile, issued_on, kept),
+        consume=schemes.consume_scheme_budget,
+        prepare=plan_free_goods,
+    )
 
     taxed = document_tax(
         tenant.tax_regime,
@@ -283,17 +280,6 @@ def _plan_free_goods(
             )
         free_picks.append((item, product, got))
     return free_picks
-
-
-def _budget(cart: PricedCart) -> dict[str, Decimal]:
-    """The budget a priced cart spends per scheme code: discounts plus the value of free goods."""
-    budget: dict[str, Decimal] = defaultdict(Decimal)
-    for priced in cart.lines:
-        for applied in priced.applied:
-            budget[applied.code] += applied.amount
-    for item in cart.free_items:
-        budget[item.code] += item.value or ZERO
-    return {code: amount for code, amount in sorted(budget.items()) if amount > 0}
 
 
 def _price(

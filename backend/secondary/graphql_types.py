@@ -15,6 +15,7 @@ from backend.kit.ids import encode_global_id
 from backend.orders.graphql_types import (
     DistributorRef,
     ProductRef,
+    SecondaryLineSchemeType,
     grouped_loader,
     load_distributor,
     load_product,
@@ -127,15 +128,6 @@ class BatchPickType:
     expires_on: date | None = strawberry.field(description="Batch expiry.")
     quantity: int = strawberry.field(description="Units.")
     returned_quantity: int = strawberry.field(description="Units returned so far.")
-
-
-@strawberry.type(description="A scheme applied to a line, explained.")
-class SecondaryLineSchemeType:
-    code: str = strawberry.field(description="Scheme code.")
-    kind: str = strawberry.field(description="Scheme type (FREE_GOODS on a free line).")
-    discount: Money = strawberry.field(description="Discount the scheme gave on this line.")
-    free_quantity: int = strawberry.field(description="Units given free on this line.")
-    explanation: str = strawberry.field(description="Why it applied.")
 
 
 @strawberry.type(description="A SKU line of a secondary invoice or credit note.")

@@ -9,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.identity.models import User
 from backend.kit.ids import encode_global_id
 from backend.kit.settings import Settings
+from backend.schemes.models import SchemeFlow
+from backend.schemes.rules import SchemeKind
 from tests.factories.claims import make_invoice
 from tests.factories.identity import token_for
 from tests.factories.orders import make_primary_world
+from tests.factories.schemes import make_scheme
 from tests.support.graphql_client import GraphQLClient
 
 
@@ -248,3 +251,83 @@ async def test_cancelling_an_invoiced_order_over_graphql_credits_its_invoice(
         ("CREDIT_NOTE", "2220.00"),
         ("INVOICE", "2220.00"),
     ]
+
+
+async def test_primary_schemes_over_graphql(
+    session: AsyncSession, client: GraphQLClient, settings: Settings
+) -> None:
+    # given a 1,000.00 SKU under a PRIMARY 10% and a PRIMARY buy 10 get 2 for the distributor
+    world = await make_primary_world(session)
+    await make_scheme(session, world.admin, "P10", flow=SchemeFlow.PRIMARY)
+    await make_scheme(
+        session,
+        world.admin,
+        "B10G2",
+        SchemeKind.BUY_X_GET_Y,
+        flow=SchemeFlow.PRIMARY,
+        buy_quantity=10,
+        free_quantity=2,
+    )
+    await make_scheme(session, world.admin, "SEC", flow=SchemeFlow.SECONDARY)
+    await session.commit()
+    token = token_for(await session.get_one(User, world.admin.user_id), settings)
+    distributor = encode_global_id("Distributor", world.distributor.id)
+    product = encode_global_id("Product", world.products[0].id)
+    # when the distributor asks which schemes apply today and quotes a draft of 8 units
+    found = (
+        await client.run(
+            "SchemesForDistributor", {"distributorId": distributor, "on": "2026-11-02"}, token=token
+        )
+    )["data"]["schemesForDistributor"]
+    quote = (
+        await client.run(
+            "QuotePrimaryCart",
+            {
+                "input": {
+                    "distributorId": distributor,
+                    "on": "2026-11-02",
+                    "lines": [{"productId": product, "quantity": 8}],
+                }
+            },
+            token=token,
+        )
+    )["data"]["quotePrimaryCart"]
+    # then only the PRIMARY schemes apply, priced at the distributor price, and the cart is 2
+    # units from its free goods
+    assert sorted(s["code"] for s in found) == ["B10G2", "P10"]
+    assert (quote["gross"]["amount"], quote["discount"]["amount"]) == ("8000.00", "800.00")
+    assert [(n["schemeCode"], n["missingQuantity"]) for n in quote["nudges"]] == [("B10G2", 2)]
+    # when 10 units are ordered and invoiced
+    placed = (
+        await client.run(
+            "PlacePrimaryOrder",
+            {
+                "input": {
+                    "distributorId": distributor,
+                    "orderDate": "2026-11-02",
+                    "lines": [{"productId": product, "quantity": 10}],
+                }
+            },
+            token=token,
+        )
+    )["data"]["placePrimaryOrder"]["order"]
+    await client.run("ApprovePrimaryOrder", {"input": {"orderId": placed["id"]}}, token=token)
+    doc = (
+        await client.run(
+            "InvoicePrimaryOrder",
+            {"input": {"orderId": placed["id"], "series": "INV", "issuedOn": "2026-11-02"}},
+            token=token,
+        )
+    )["data"]["invoicePrimaryOrder"]["document"]
+    # then order and invoice lines show the discount, the free line and the schemes applied
+    assert [
+        (ln["quantity"], ln["discount"]["amount"], ln["isFree"], [s["code"] for s in ln["schemes"]])
+        for ln in placed["lines"]
+    ] == [(10, "1000.00", False, ["B10G2", "P10"]), (2, "0.00", True, ["B10G2"])]
+    assert placed["total"]["amount"] == "9990.00"
+    assert [
+        (ln["quantity"], ln["discount"]["amount"], ln["net"]["amount"], ln["isFree"])
+        for ln in doc["lines"]
+    ] == [(10, "1000.00", "9000.00", False), (2, "0.00", "0.00", True)]
+    assert doc["lines"][1]["schemes"][0]["kind"] == "FREE_GOODS"
+    assert (doc["discount"]["amount"], doc["total"]["amount"]) == ("1000.00", "9990.00")
