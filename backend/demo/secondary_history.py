@@ -19,10 +19,11 @@ one: a credit note in the distributor's `SR` series (numbered by issue date, in 
 with the same legs (Cr receivable, Dr sales returns, Dr tax payable, Dr round-off), applied to the
 invoice's open amount and the rest left as credit on account. So a return before the invoice is
 paid lowers what the transfer pays; a return after it stays on account (`retailer_balances`
-subtracts it). An expiry return sold an old batch (expired, or within 30 days of expiry, on the
-return day). History sales are not drawn from stock batches (the demo has no secondary stock
-history), so a restocking reason is recorded as `restocked` but moves no distributor stock, just
-as a write-off moves none: stock stays what the primary history left.
+subtracts it). An expiry return sold an old batch (one that expired between the sale and the
+return, or expires within 30 days of the return). History sales are not drawn from stock batches
+(the demo has no secondary stock history), so a restocking reason is recorded as `restocked` but
+moves no distributor stock, just as a write-off moves none: stock stays what the primary history
+left.
 """
 
 from __future__ import annotations
@@ -463,11 +464,12 @@ def _plan_return(rng: random.Random, tenant_id: uuid.UUID, day: date, sold: list
     reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
     back = []
     for line in sold:
-        # last week's delivery; an expiry return sold an old batch that is past (or within 30
-        # days of) its expiry on the return day
+        # last week's delivery; an expiry return sold an old batch that is past its expiry (it
+        # expired after the sale) or within 30 days of it on the return day
         made = day - timedelta(days=day.weekday() + 7)
         if line.line_id in picked and reason is ReturnReason.EXPIRED:
-            made = on - SHELF_LIFE - timedelta(days=rng.randint(0, 20))
+            # it expired between the sale and the return
+            made = day - SHELF_LIFE + timedelta(days=rng.randint(0, (on - day).days))
         elif line.line_id in picked and reason is ReturnReason.NEAR_EXPIRY:
             made = on - SHELF_LIFE + timedelta(days=rng.randint(1, 30))
         batch = {

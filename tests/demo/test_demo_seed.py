@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,8 +165,10 @@ async def _assert_returns(session: AsyncSession) -> None:
         assert restocked == (reason in RESTOCKED_REASONS)
         assert 1 <= (on - issued).days <= 30  # the default return window
         assert 0 < qty == back <= billed  # one return per line batch, within what it sold
-        if reason is ReturnReason.EXPIRED:
-            assert expires is not None and expires <= on
+        if reason is ReturnReason.EXPIRED:  # sold in date, expired by the return
+            assert expires is not None and issued <= expires <= on
+        if reason is ReturnReason.NEAR_EXPIRY:
+            assert expires is not None and on < expires <= on + timedelta(days=30)
     # credit notes: each distributor's SR series numbered 1..n without gaps, posted once
     notes = (
         await session.execute(
