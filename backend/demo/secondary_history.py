@@ -8,7 +8,22 @@ outlet), so past purchases say something real about future ones. Value concentra
 outlets' weekly values do (top 20% ≈ 65%). Invoices are numbered in each distributor's own series,
 taxed with the tenant's rules and posted to the distributor's book; invoices older than three
 weeks are mostly paid by a transfer a week or two after their date (some stay open, some late).
-History sales are not drawn from stock batches (the demo has no secondary stock history).
+
+Every invoice line records the batch it sold (`secondary_line_batch`): the distributor's delivery
+of the week before (`B{yymmdd}`, a year's shelf life, as the primary history names batches). About
+1.5% of lines come back in a sales return (`RETURN_SHARE`), with a reason from the standard list,
+within the return window (30 days, the default setting) and not after the history's end, part of
+what was billed of that line's batch. A return works as `backend/secondary/returns.py` records
+one: a credit note in the distributor's `SR` series (numbered by issue date, in the default
+`SERIES/YYYY/NNNNN` format), correcting the invoice line by line, posted to the distributor's book
+with the same legs (Cr receivable, Dr sales returns, Dr tax payable, Dr round-off), applied to the
+invoice's open amount and the rest left as credit on account. So a return before the invoice is
+paid lowers what the transfer pays; a return after it stays on account (`retailer_balances`
+subtracts it). An expiry return sold an old batch (one that expired between the sale and the
+return, or expires within 30 days of the return). History sales are not drawn from stock batches
+(the demo has no secondary stock history), so a restocking reason is recorded as `restocked` but
+moves no distributor stock, just as a write-off moves none: stock stays what the primary history
+left.
 """
 
 from __future__ import annotations
@@ -34,19 +49,26 @@ from backend.ledger.models import AccountKind, DocumentSeries, Journal, JournalE
 from backend.ledger.numbering import DEFAULT_FORMAT, fiscal_label, fiscal_year, format_number
 from backend.ledger.posting import account_key
 from backend.parties.models import Retailer
-from backend.pricing.tax import document_tax, line_tax
+from backend.pricing.tax import document_tax, line_tax, to_cents
+from backend.secondary.documents import SOURCE_TYPE
 from backend.secondary.models import (
+    RESTOCKED_REASONS,
     CollectionMethod,
     OrderSource,
+    ReturnReason,
+    SalesReturn,
     SecondaryAllocation,
     SecondaryCollection,
     SecondaryDocument,
     SecondaryDocumentKind,
     SecondaryLine,
+    SecondaryLineBatch,
     SecondaryOrder,
     SecondaryOrderLine,
     SecondaryOrderStatus,
 )
+from backend.secondary.returns import DEFAULT_SERIES
+from backend.secondary.settings import DEFAULT_RETURN_WINDOW_DAYS
 
 WEEKS = 12
 START = HISTORY_END - timedelta(weeks=WEEKS) + timedelta(days=1)
@@ -55,6 +77,29 @@ FESTIVE = (date(2026, 11, 5), date(2026, 11, 14))  # the 11.11 shopping week
 FESTIVE_FACTOR = 1.6
 SERIES = "SI"
 ZERO = Decimal("0.00")
+RETURN_SERIES = DEFAULT_SERIES  # the series a real return's credit note takes
+RETURN_FORMAT = DEFAULT_FORMAT  # the secondary settings' default number format
+RETURN_WINDOW_DAYS = DEFAULT_RETURN_WINDOW_DAYS
+RETURN_SHARE = 0.015  # of invoice lines
+SHELF_LIFE = timedelta(days=365)
+REASON_WEIGHTS = {
+    ReturnReason.DAMAGED: 30,
+    ReturnReason.NEAR_EXPIRY: 15,
+    ReturnReason.EXPIRED: 10,
+    ReturnReason.WRONG_ITEM: 15,
+    ReturnReason.EXCESS_STOCK: 20,
+    ReturnReason.QUALITY_COMPLAINT: 10,
+}
+
+
+@dataclass
+class _Note:
+    """A credit note waiting for its number (numbers follow the issue dates)."""
+
+    book: uuid.UUID
+    day: date
+    document: dict[str, Any]
+    journal: dict[str, Any]
 
 
 async def seed_secondary_history(
@@ -71,7 +116,8 @@ async def seed_secondary_history(
     }
     products = {p.sku: p for p in (await session.execute(select(Product))).scalars()}
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    counters: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
+    counters: dict[tuple[uuid.UUID, str, int], int] = defaultdict(int)
+    notes: list[_Note] = []
     accounts: dict[str, dict[str, Any]] = {}
     regime, currency = world.tenant.tax_regime, world.tenant.currency
 
@@ -94,20 +140,19 @@ async def seed_secondary_history(
 
     def journal(
         source_type: str, source_id: uuid.UUID, party: uuid.UUID, on: date, memo: str, legs: Any
-    ) -> None:
+    ) -> dict[str, Any]:
         jid = uuid.uuid4()
-        rows["journal"].append(
-            {
-                "id": jid,
-                "tenant_id": tenant_id,
-                "source_type": source_type,
-                "source_id": source_id,
-                "purpose": "POST",
-                "party_id": party,
-                "posted_on": on,
-                "memo": memo,
-            }
-        )
+        row = {
+            "id": jid,
+            "tenant_id": tenant_id,
+            "source_type": source_type,
+            "source_id": source_id,
+            "purpose": "POST",
+            "party_id": party,
+            "posted_on": on,
+            "memo": memo,
+        }
+        rows["journal"].append(row)
         for acc, amount in sorted(legs, key=lambda leg: str(leg[0])):
             if amount != 0:
                 rows["entry"].append(
@@ -119,15 +164,18 @@ async def seed_secondary_history(
                         "amount": amount,
                     }
                 )
+        return row
 
     invoices = 0
     for bill in plan_bills(world, seed=seed):
         retailer_id, book = retailers[bill.outlet.code]
         lines = [(products[sku], qty, price) for sku, qty, price in bill.lines]
         rng = random.Random(f"{seed}:paid:{bill.outlet.code}:{bill.day}")
+        returns_rng = random.Random(f"{seed}:return:{bill.outlet.code}:{bill.day}")
         _invoice(
             rows,
             counters,
+            notes,
             tenant_id,
             regime,
             currency,
@@ -136,10 +184,12 @@ async def seed_secondary_history(
             bill.day,
             lines,
             rng,
+            returns_rng,
             account,
             journal,
         )
         invoices += 1
+    _number_notes(notes, counters)
     await _write(session, rows, accounts, counters, tenant_id)
     return invoices
 
@@ -205,7 +255,8 @@ def _choose(rng: random.Random, assortment: list[int], weights: list[float], n: 
 
 def _invoice(
     rows: dict[str, list[dict[str, Any]]],
-    counters: dict[tuple[uuid.UUID, int], int],
+    counters: dict[tuple[uuid.UUID, str, int], int],
+    notes: list[_Note],
     tenant_id: uuid.UUID,
     regime: str,
     currency: str,
@@ -214,13 +265,14 @@ def _invoice(
     day: date,
     lines: list[tuple[Product, int, Decimal]],
     rng: random.Random,
+    returns_rng: random.Random,
     account: Any,
     journal: Any,
 ) -> None:
     order_id, doc_id = uuid.uuid4(), uuid.uuid4()
     fy = fiscal_year(day, 1)
-    counters[(book, fy)] += 1
-    n = counters[(book, fy)]
+    counters[(book, SERIES, fy)] += 1
+    n = counters[(book, SERIES, fy)]
     number = format_number(
         DEFAULT_FORMAT.replace("/", ""), series=SERIES, fy=fiscal_label(fy, 1), n=n
     )
@@ -228,10 +280,11 @@ def _invoice(
         regime, [line_tax(regime, product.tax_class, price * qty) for product, qty, price in lines]
     )
     gross, tax = taxed.net, taxed.tax
+    sold: list[_Sold] = []
     for line_no, ((product, qty, price), t) in enumerate(
         zip(lines, taxed.lines, strict=True), start=1
     ):
-        ol_id = uuid.uuid4()
+        ol_id, line_id = uuid.uuid4(), uuid.uuid4()
         rows["order_line"].append(
             {
                 "id": ol_id,
@@ -246,7 +299,7 @@ def _invoice(
         )
         rows["line"].append(
             {
-                "id": uuid.uuid4(),
+                "id": line_id,
                 "tenant_id": tenant_id,
                 "document_id": doc_id,
                 "line_no": line_no,
@@ -263,6 +316,7 @@ def _invoice(
                 "is_free": False,
             }
         )
+        sold.append(_Sold(line_id, product, qty, price, t.net))
     total = taxed.total
     rows["order"].append(
         {
@@ -283,33 +337,39 @@ def _invoice(
     )
     age = (HISTORY_END - day).days
     paid = age > 21 and rng.random() < 0.88
-    due = day + timedelta(days=14)
-    rows["document"].append(
-        {
-            "id": doc_id,
-            "tenant_id": tenant_id,
-            "kind": SecondaryDocumentKind.INVOICE,
-            "number": number,
-            "series": SERIES,
-            "fiscal_year": fy,
-            "sequence": n,
-            "distributor_id": book,
-            "retailer_id": retailer_id,
-            "order_id": order_id,
-            "corrects_id": None,
-            "currency": currency,
-            "issued_on": day,
-            "due_on": due,
-            "gross": gross,
-            "discount": ZERO,
-            "net": gross,
-            "tax": tax,
-            "round_off": taxed.round_off,
-            "total": total,
-            "open_amount": ZERO if paid else total,
-            "created_by": None,
-        }
+    received = (
+        min(HISTORY_END, day + timedelta(days=rng.choice((5, 7, 10, 14, 14, 21, 30))))
+        if paid
+        else None
     )
+    planned = _plan_return(returns_rng, tenant_id, day, sold)
+    rows["line_batch"] += [batch for _, batch, _ in planned.lines]
+    returned = planned if any(units for _, _, units in planned.lines) else None
+    invoice: dict[str, Any] = {
+        "id": doc_id,
+        "tenant_id": tenant_id,
+        "kind": SecondaryDocumentKind.INVOICE,
+        "number": number,
+        "series": SERIES,
+        "fiscal_year": fy,
+        "sequence": n,
+        "distributor_id": book,
+        "retailer_id": retailer_id,
+        "order_id": order_id,
+        "corrects_id": None,
+        "currency": currency,
+        "issued_on": day,
+        "due_on": day + timedelta(days=14),
+        "gross": gross,
+        "discount": ZERO,
+        "net": gross,
+        "tax": tax,
+        "round_off": taxed.round_off,
+        "total": total,
+        "open_amount": total,
+        "created_by": None,
+    }
+    rows["document"].append(invoice)
     receivable = account(AccountKind.RECEIVABLE, retailer_id, book)
     journal(
         "SECONDARY_DOCUMENT",
@@ -328,8 +388,12 @@ def _invoice(
             else []
         ),
     )
-    if paid:
-        received = min(HISTORY_END, day + timedelta(days=rng.choice((5, 7, 10, 14, 14, 21, 30))))
+    # a return before the transfer is applied to the invoice first (the transfer pays the rest)
+    if returned is not None and (received is None or returned.day <= received):
+        _credit_note(rows, notes, tenant_id, regime, invoice, returned, account, journal)
+    if received is not None and invoice["open_amount"] > 0:
+        amount = invoice["open_amount"]
+        invoice["open_amount"] = ZERO
         cid = uuid.uuid4()
         rows["collection"].append(
             {
@@ -341,7 +405,7 @@ def _invoice(
                 "method": CollectionMethod.TRANSFER,
                 "reference": f"TRF {number}",
                 "currency": currency,
-                "amount": total,
+                "amount": amount,
                 "unallocated": ZERO,
                 "received_on": received,
                 "collected_by": None,
@@ -353,7 +417,7 @@ def _invoice(
                 "tenant_id": tenant_id,
                 "collection_id": cid,
                 "document_id": doc_id,
-                "amount": total,
+                "amount": amount,
             }
         )
         journal(
@@ -362,15 +426,193 @@ def _invoice(
             retailer_id,
             received,
             f"collection TRANSFER TRF {number}",
-            [(account(AccountKind.BANK, None, book), total), (receivable, -total)],
+            [(account(AccountKind.BANK, None, book), amount), (receivable, -amount)],
         )
+    # a return after the transfer finds nothing open: its credit stays on account
+    if returned is not None and received is not None and returned.day > received:
+        _credit_note(rows, notes, tenant_id, regime, invoice, returned, account, journal)
+
+
+@dataclass(frozen=True)
+class _Sold:
+    """An invoice line as a return needs it."""
+
+    line_id: uuid.UUID
+    product: Product
+    quantity: int
+    unit_price: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class _Return:
+    """Units of some of an invoice's lines coming back on a day for one reason."""
+
+    day: date
+    reason: ReturnReason
+    lines: list[tuple[_Sold, dict[str, Any], int]]  # (line, its batch row, units back)
+
+
+def _plan_return(rng: random.Random, tenant_id: uuid.UUID, day: date, sold: list[_Sold]) -> _Return:
+    """Each line's batch row, and which lines (if any) come back: `RETURN_SHARE` of lines, within
+    the return window and the history, part of what was billed."""
+    latest = min(RETURN_WINDOW_DAYS, (HISTORY_END - day).days)
+    picked = (
+        {line.line_id for line in sold if rng.random() < RETURN_SHARE} if latest >= 1 else set()
+    )
+    on = day + timedelta(days=rng.randint(1, latest)) if picked else day
+    reason = rng.choices(list(REASON_WEIGHTS), weights=list(REASON_WEIGHTS.values()))[0]
+    back = []
+    for line in sold:
+        # last week's delivery; an expiry return sold an old batch that is past its expiry (it
+        # expired after the sale) or within 30 days of it on the return day
+        made = day - timedelta(days=day.weekday() + 7)
+        if line.line_id in picked and reason is ReturnReason.EXPIRED:
+            # it expired between the sale and the return
+            made = day - SHELF_LIFE + timedelta(days=rng.randint(0, (on - day).days))
+        elif line.line_id in picked and reason is ReturnReason.NEAR_EXPIRY:
+            made = on - SHELF_LIFE + timedelta(days=rng.randint(1, 30))
+        batch = {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "line_id": line.line_id,
+            "batch": f"B{made:%y%m%d}",
+            "expires_on": made + SHELF_LIFE,
+            "quantity": line.quantity,
+            "returned_quantity": 0,
+        }
+        back_units = max(1, round(line.quantity * rng.uniform(0.1, 0.6)))
+        units = back_units if line.line_id in picked else 0
+        back.append((line, batch, units))
+    return _Return(on, reason, back)
+
+
+def _credit_note(
+    rows: dict[str, list[dict[str, Any]]],
+    notes: list[_Note],
+    tenant_id: uuid.UUID,
+    regime: str,
+    invoice: dict[str, Any],
+    returned: _Return,
+    account: Any,
+    journal: Any,
+) -> None:
+    """The return's credit note, amounts as `record_return` computes them (number later)."""
+    book, retailer_id = invoice["distributor_id"], invoice["retailer_id"]
+    picked = [(line, batch, units) for line, batch, units in returned.lines if units > 0]
+    nets = [to_cents(line.net * units / line.quantity) for line, _, units in picked]
+    taxed = document_tax(
+        regime,
+        [
+            line_tax(regime, line.product.tax_class, net)
+            for (line, _, _), net in zip(picked, nets, strict=True)
+        ],
+    )
+    note_id = uuid.uuid4()
+    restock = returned.reason in RESTOCKED_REASONS
+    gross_sum = discount_sum = ZERO
+    for line_no, ((line, batch, units), net, t) in enumerate(
+        zip(picked, nets, taxed.lines, strict=True), start=1
+    ):
+        gross = line.unit_price * units
+        gross_sum += gross
+        discount_sum += gross - net
+        rows["line"].append(
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "document_id": note_id,
+                "line_no": line_no,
+                "order_line_id": None,
+                "corrects_line_id": line.line_id,
+                "product_id": line.product.id,
+                "quantity": units,
+                "unit_price": line.unit_price,
+                "gross": gross,
+                "discount": gross - net,
+                "net": net,
+                "tax_label": t.rate_label,
+                "tax": t.tax,
+                "is_free": False,
+            }
+        )
+        batch["returned_quantity"] += units
+        rows["return"].append(
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "line_batch_id": batch["id"],
+                "credit_note_id": note_id,
+                "reason": returned.reason,
+                "quantity": units,
+                "restocked": restock,
+                "returned_on": returned.day,
+            }
+        )
+    net_sum = gross_sum - discount_sum
+    total = net_sum + taxed.tax + taxed.round_off
+    applied = min(total, invoice["open_amount"])
+    invoice["open_amount"] -= applied
+    fy = fiscal_year(returned.day, 1)
+    document = {
+        "id": note_id,
+        "tenant_id": tenant_id,
+        "kind": SecondaryDocumentKind.CREDIT_NOTE,
+        "number": None,
+        "series": RETURN_SERIES,
+        "fiscal_year": fy,
+        "sequence": None,
+        "distributor_id": book,
+        "retailer_id": retailer_id,
+        "order_id": None,
+        "corrects_id": invoice["id"],
+        "currency": invoice["currency"],
+        "issued_on": returned.day,
+        "due_on": returned.day,
+        "gross": gross_sum,
+        "discount": discount_sum,
+        "net": net_sum,
+        "tax": taxed.tax,
+        "round_off": taxed.round_off,
+        "total": total,
+        "open_amount": total - applied,
+        "created_by": None,
+    }
+    rows["document"].append(document)
+    # the legs of backend.secondary.documents.document_legs for a credit note
+    entry = journal(
+        SOURCE_TYPE,
+        note_id,
+        retailer_id,
+        returned.day,
+        "",
+        [
+            (account(AccountKind.RECEIVABLE, retailer_id, book), -total),
+            (account(AccountKind.SCHEME_EXPENSE, None, book), -discount_sum),
+            (account(AccountKind.SALES_RETURNS, None, book), gross_sum),
+            (account(AccountKind.TAX_PAYABLE, None, book), taxed.tax),
+            (account(AccountKind.ROUND_OFF, None, book), taxed.round_off),
+        ],
+    )
+    notes.append(_Note(book, returned.day, document, entry))
+
+
+def _number_notes(notes: list[_Note], counters: dict[tuple[uuid.UUID, str, int], int]) -> None:
+    """Number the credit notes in each distributor's return series in order of issue."""
+    for note in sorted(notes, key=lambda n: (str(n.book), n.day, str(n.document["id"]))):
+        fy = note.document["fiscal_year"]
+        counters[(note.book, RETURN_SERIES, fy)] += 1
+        n = counters[(note.book, RETURN_SERIES, fy)]
+        number = format_number(RETURN_FORMAT, series=RETURN_SERIES, fy=fiscal_label(fy, 1), n=n)
+        note.document["number"], note.document["sequence"] = number, n
+        note.journal["memo"] = f"{SecondaryDocumentKind.CREDIT_NOTE.value} {number}"
 
 
 async def _write(
     session: AsyncSession,
     rows: dict[str, list[dict[str, Any]]],
     accounts: dict[str, dict[str, Any]],
-    counters: dict[tuple[uuid.UUID, int], int],
+    counters: dict[tuple[uuid.UUID, str, int], int],
     tenant_id: uuid.UUID,
 ) -> None:
     async def bulk(model: Any, items: list[dict[str, Any]]) -> None:
@@ -386,17 +628,21 @@ async def _write(
                 "id": uuid.uuid4(),
                 "tenant_id": tenant_id,
                 "owner_id": book,
-                "series": SERIES,
+                "series": series,
                 "fiscal_year": fy,
                 "last_number": n,
             }
-            for (book, fy), n in sorted(counters.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+            for (book, series, fy), n in sorted(
+                counters.items(), key=lambda kv: (str(kv[0][0]), kv[0][1], kv[0][2])
+            )
         ],
     )
     await bulk(SecondaryOrder, rows["order"])
     await bulk(SecondaryOrderLine, rows["order_line"])
     await bulk(SecondaryDocument, rows["document"])
     await bulk(SecondaryLine, rows["line"])
+    await bulk(SecondaryLineBatch, rows["line_batch"])
+    await bulk(SalesReturn, rows["return"])
     await bulk(SecondaryCollection, rows["collection"])
     await bulk(SecondaryAllocation, rows["allocation"])
     await bulk(Journal, rows["journal"])

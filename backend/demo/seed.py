@@ -18,6 +18,7 @@ from backend.demo.primary_history import seed_primary_history
 from backend.demo.schemes import seed_demo_schemes
 from backend.demo.secondary_history import seed_secondary_history
 from backend.demo.sellout_history import seed_sellout_history
+from backend.demo.stock_counts import derive_demo_offtake, seed_stock_counts
 from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
@@ -52,6 +53,8 @@ async def seed_demo(
         await seed_field_history(session, world, seed=seed)
         await seed_demo_schemes(session, existing)
         await seed_sellout_history(session, existing, world, seed=seed)
+        if await seed_stock_counts(session, seed=seed):
+            await derive_demo_offtake(session, existing)
         plans = await seed_day_plans(session) if build_plans else 0
         return SeedResult(
             tenant_id=existing, created=False, plans_built=plans, counts=await _counts(session)
@@ -79,6 +82,8 @@ async def seed_demo(
     await seed_secondary_history(session, tenant.id, world, seed=seed)
     await seed_demo_schemes(session, tenant.id)
     await seed_sellout_history(session, tenant.id, world, seed=seed)
+    await seed_stock_counts(session, seed=seed)
+    await derive_demo_offtake(session, tenant.id)
     plans = await seed_day_plans(session) if build_plans else 0
     return SeedResult(
         tenant_id=tenant.id, created=True, plans_built=plans, counts=await _counts(session)

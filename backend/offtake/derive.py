@@ -1,18 +1,22 @@
-"""Offtake derived from a rep's stock counts: opening count + purchases in between − closing count.
+"""Offtake derived from a rep's stock counts: opening count + net purchases in between − closing
+count, where net purchases are the units invoiced less the units returned.
 
 Between two consecutive counts of a SKU at a retailer (ordered by check-in time), the units the
-retailer sold are what it had, plus what it bought, minus what is left. Purchases come from a
-`PurchasesSource`: by default the retailer's secondary invoice lines, free goods included
-(`backend.secondary.purchases.purchase_lines`). An invoice line is bought at its invoice date's
-tenant-local midnight, or when the order it bills was captured if that is later (goods do not
-arrive before they are ordered; documents record no delivery time). Returns (credit notes) are
-not taken off yet: a derived row has no column for units that left the shelf back to the
-distributor, so units returned between two counts read as sold. A purchase counts in the interval when opening check-in ≤ purchase
-time < closing check-in, so an order captured at the opening visit (after its count) and billed
-that day is in, and the one billed from the closing visit is out.
+retailer sold are what it had, plus what it bought, minus what it gave back to the distributor,
+minus what is left. Purchases come from a `PurchasesSource`: by default the retailer's secondary
+document lines, free goods included (`backend.secondary.purchases.purchase_lines`, the one
+purchase-history query): invoice lines count positive, credit-note lines of sales returns
+negative. An invoice line is bought at its invoice date's tenant-local midnight, or when the order
+it bills was captured if that is later (goods do not arrive before they are ordered; documents
+record no delivery time); a return leaves the shelf at its credit note's local midnight. A
+purchase or return counts in the interval when opening check-in ≤ its time < closing check-in, so
+an order captured at the opening visit (after its count) and billed that day is in, and the one
+billed from the closing visit is out. A derived row keeps the invoiced units (`purchased`) and the
+returned units (`returned`) apart, both not negative: quantity = opening + purchased − returned −
+closing.
 
 Implausible figures are stored with a flag and a reason and left out of reports:
-- NEGATIVE: the closing count exceeds the opening count plus purchases;
+- NEGATIVE: the closing count exceeds the opening count plus net purchases;
 - COUNT_UP_WITHOUT_PURCHASE: the shelf count went up with no purchase recorded in between;
 - ABOVE_USUAL: more than `ABOVE_USUAL_FACTOR` × the usual daily rate (the median of the pair's
   previous plausible intervals, once there are `USUAL_MIN_INTERVALS` of them) and at least
@@ -58,7 +62,7 @@ INSERT_CHUNK = 5_000
 
 @dataclass(frozen=True, slots=True)
 class Purchase:
-    """Units of a SKU a retailer bought at a moment."""
+    """Units of a SKU a retailer bought at a moment (negative: units it returned)."""
 
     retailer_id: uuid.UUID
     product_id: uuid.UUID
@@ -67,7 +71,8 @@ class Purchase:
 
 
 class PurchasesSource(Protocol):
-    """The purchases of the given retailers with `start <= at < end`, in any order."""
+    """The purchases (and returns, as negative quantities) of the given retailers with
+    `start <= at < end`, in any order."""
 
     async def __call__(
         self,
@@ -86,7 +91,8 @@ async def invoiced_purchases(
     start: datetime,
     end: datetime,
 ) -> Sequence[Purchase]:
-    """Purchases as secondary invoice lines (free goods included: they are on the shelf too)."""
+    """Purchases as secondary invoice lines (free goods included: they are on the shelf too) and
+    returns as the credit-note lines that correct them (negative), from `purchase_lines`."""
     if not retailer_ids:
         return []
     # Bound the scan by issue dates (a day either side covers any time zone), then by time.
@@ -96,7 +102,7 @@ async def invoiced_purchases(
         retailer_ids=retailer_ids,
     )
     stmt = select(lines.c.retailer_id, lines.c.product_id, lines.c.at, lines.c.quantity).where(
-        lines.c.is_invoice, lines.c.at >= start, lines.c.at < end
+        lines.c.at >= start, lines.c.at < end
     )
     return [Purchase(*row) for row in (await session.execute(stmt)).all()]
 
@@ -125,6 +131,7 @@ class Derived:
     period_end: date
     opening_count: int
     purchased: int
+    returned: int
     closing_count: int
     quantity: int
     usual_daily: Decimal | None
@@ -150,15 +157,18 @@ def derive_intervals(counts: Sequence[Count], purchases: Sequence[Purchase]) -> 
         pair_counts.sort(key=lambda c: (c.at, c.visit_id))
         moments = sorted(bought.get(pair, []))
         times = [at for at, _ in moments]
-        cumulative = [0]
+        # running totals of units invoiced and units returned, kept apart
+        cumulative, cumulative_back = [0], [0]
         for _, quantity in moments:
-            cumulative.append(cumulative[-1] + quantity)
+            cumulative.append(cumulative[-1] + max(quantity, 0))
+            cumulative_back.append(cumulative_back[-1] + max(-quantity, 0))
         rates: list[Decimal] = []
         for opening, closing in itertools.pairwise(pair_counts):
             lo = bisect.bisect_left(times, opening.at)
             hi = bisect.bisect_left(times, closing.at)
             purchased = cumulative[hi] - cumulative[lo]
-            quantity = opening.quantity + purchased - closing.quantity
+            returned = cumulative_back[hi] - cumulative_back[lo]
+            quantity = opening.quantity + purchased - returned - closing.quantity
             days = max((closing.visit_date - opening.visit_date).days, 1)
             recent = rates[-USUAL_WINDOW:]
             usual = (
@@ -166,7 +176,7 @@ def derive_intervals(counts: Sequence[Count], purchases: Sequence[Purchase]) -> 
                 if len(recent) >= USUAL_MIN_INTERVALS
                 else None
             )
-            flag, reason = _judge(opening, closing, purchased, quantity, days, usual)
+            flag, reason = _judge(opening, closing, purchased, returned, quantity, days, usual)
             if flag is None:
                 rates.append(Decimal(quantity) / Decimal(days))
             derived.append(
@@ -179,6 +189,7 @@ def derive_intervals(counts: Sequence[Count], purchases: Sequence[Purchase]) -> 
                     period_end=closing.visit_date,
                     opening_count=opening.quantity,
                     purchased=purchased,
+                    returned=returned,
                     closing_count=closing.quantity,
                     quantity=quantity,
                     usual_daily=usual,
@@ -193,6 +204,7 @@ def _judge(
     opening: Count,
     closing: Count,
     purchased: int,
+    returned: int,
     quantity: int,
     days: int,
     usual: Decimal | None,
@@ -203,9 +215,10 @@ def _judge(
             " with no purchase recorded in between"
         )
     if quantity < 0:
+        less_returns = f" less returns {returned}" if returned else ""
         return OfftakeFlag.NEGATIVE, (
             f"the closing count {closing.quantity} exceeds the opening count {opening.quantity}"
-            f" plus purchases {purchased}"
+            f" plus purchases {purchased}{less_returns}"
         )
     if (
         usual is not None
@@ -298,6 +311,7 @@ async def derive_offtake(
             "period_end": d.period_end,
             "opening_count": d.opening_count,
             "purchased": d.purchased,
+            "returned": d.returned,
             "closing_count": d.closing_count,
             "quantity": d.quantity,
             "usual_daily": d.usual_daily,

@@ -268,7 +268,7 @@ class OfftakeImportPayload:
 @strawberry.type(
     name="DerivedOfftake",
     description="Units a retailer sold between two consecutive stock counts of a SKU: opening"
-    " count + purchases − closing count.",
+    " count + purchases − returns − closing count.",
 )
 class DerivedOfftakeType:
     retailer_id: strawberry.ID = strawberry.field(description="The retailer.")
@@ -278,7 +278,10 @@ class DerivedOfftakeType:
     period_start: date = strawberry.field(description="Date of the opening count.")
     period_end: date = strawberry.field(description="Date of the closing count.")
     opening_count: int = strawberry.field(description="Units counted at the opening visit.")
-    purchased: int = strawberry.field(description="Units bought between the two counts.")
+    purchased: int = strawberry.field(description="Units invoiced between the two counts.")
+    returned: int = strawberry.field(
+        description="Units returned to the distributor between the two counts (credit notes)."
+    )
     closing_count: int = strawberry.field(description="Units counted at the closing visit.")
     quantity: int = strawberry.field(description="Derived offtake (may be negative if flagged).")
     usual_daily: Decimal | None = strawberry.field(
@@ -302,6 +305,7 @@ def _derived(row: Any) -> DerivedOfftakeType:
         period_end=d.period_end,
         opening_count=d.opening_count,
         purchased=d.purchased,
+        returned=d.returned,
         closing_count=d.closing_count,
         quantity=d.quantity,
         usual_daily=d.usual_daily,

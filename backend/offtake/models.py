@@ -123,8 +123,10 @@ class SellOutLine(TenantOwned, Base):
 class DerivedOfftake(TenantOwned, TimestampMixin, Base):
     """Offtake of a SKU at a retailer between two consecutive stock counts.
 
-    quantity = opening count + purchases between the counts − closing count. An implausible figure
-    keeps its flag and reason and is left out of reports instead of being used silently.
+    quantity = opening count + units invoiced between the counts (`purchased`) − units returned
+    to the distributor between them (`returned`, credit notes of sales returns) − closing count.
+    An implausible figure keeps its flag and reason and is left out of reports instead of being
+    used silently.
     """
 
     __tablename__ = "derived_offtake"
@@ -136,7 +138,10 @@ class DerivedOfftake(TenantOwned, TimestampMixin, Base):
         tenant_fk("closing_visit_id", "visit"),
         CheckConstraint("opening_count >= 0 AND closing_count >= 0", name="counts_not_negative"),
         CheckConstraint("purchased >= 0", name="purchased_not_negative"),
-        CheckConstraint("quantity = opening_count + purchased - closing_count", name="arithmetic"),
+        CheckConstraint("returned >= 0", name="returned_not_negative"),
+        CheckConstraint(
+            "quantity = opening_count + purchased - returned - closing_count", name="arithmetic"
+        ),
         CheckConstraint("period_start <= period_end", name="period_in_order"),
         CheckConstraint("plausible = (flag IS NULL)", name="flag_iff_implausible"),
         Index(None, "tenant_id", "period_end"),
@@ -150,6 +155,7 @@ class DerivedOfftake(TenantOwned, TimestampMixin, Base):
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     opening_count: Mapped[int] = mapped_column(Integer, nullable=False)
     purchased: Mapped[int] = mapped_column(Integer, nullable=False)
+    returned: Mapped[int] = mapped_column(Integer, nullable=False)
     closing_count: Mapped[int] = mapped_column(Integer, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False)
     usual_daily: Mapped[Decimal | None] = mapped_column(Numeric(12, 3), nullable=True)

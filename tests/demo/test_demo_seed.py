@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from backend.billing.models import BillingDocument, Payment, PaymentAllocation, PaymentStatus
 from backend.claims.models import Claim, ClaimStatus
@@ -13,11 +15,23 @@ from backend.demo.day_plans import DEMO_TODAY
 from backend.demo.seed import seed_demo
 from backend.field.goal_models import Goal, GoalMetric
 from backend.field.pjp import tenant_today
+from backend.field.visit_models import VisitStockLine
 from backend.inventory.models import MovementKind, StockMovement
 from backend.kit.geo import point_coordinates
+from backend.ledger.models import AccountKind, DocumentSeries, Journal, LedgerAccount
+from backend.offtake.models import DerivedOfftake
 from backend.orders.models import PrimaryOrder
 from backend.parties.models import Retailer
 from backend.planning.models import DayPlan
+from backend.secondary.models import (
+    RESTOCKED_REASONS,
+    ReturnReason,
+    SalesReturn,
+    SecondaryDocument,
+    SecondaryDocumentKind,
+    SecondaryLine,
+    SecondaryLineBatch,
+)
 from backend.territories.models import Territory
 from tests.factories.ledger import assert_ledger_invariants
 
@@ -51,6 +65,8 @@ async def test_seeding_twice_creates_the_demo_tenant_once(session: AsyncSession)
         }
     )
     await _assert_primary_history(session, first.tenant_id)
+    await _assert_returns(session)
+    await _assert_stock_counts(session)
 
 
 async def _assert_primary_history(session: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -109,3 +125,119 @@ async def test_every_seeded_retailer_lies_inside_its_territory_polygon(
     latitude, longitude = point_coordinates(first.location) or (0.0, 0.0)
     assert -6.40 < latitude < -6.08
     assert 106.68 < longitude < 106.98
+
+
+async def _assert_returns(session: AsyncSession) -> None:
+    # 1–2% of invoice lines come back, for every standard reason, each on a numbered credit note
+    invoice = aliased(SecondaryDocument)
+    note = aliased(SecondaryDocument)
+    sold = aliased(SecondaryLine)
+    lines = await session.scalar(
+        select(func.count())
+        .select_from(SecondaryLine)
+        .join(invoice, invoice.id == SecondaryLine.document_id)
+        .where(invoice.kind == SecondaryDocumentKind.INVOICE)
+    )
+    returns = (
+        await session.execute(
+            select(
+                SalesReturn.reason,
+                SalesReturn.restocked,
+                SalesReturn.quantity,
+                SalesReturn.returned_on,
+                SecondaryLineBatch.quantity,
+                SecondaryLineBatch.returned_quantity,
+                SecondaryLineBatch.expires_on,
+                invoice.issued_on,
+                note.kind,
+                note.corrects_id == invoice.id,
+            )
+            .join(SecondaryLineBatch, SecondaryLineBatch.id == SalesReturn.line_batch_id)
+            .join(sold, sold.id == SecondaryLineBatch.line_id)
+            .join(invoice, invoice.id == sold.document_id)
+            .join(note, note.id == SalesReturn.credit_note_id)
+        )
+    ).all()
+    assert lines and 0.01 * lines <= len(returns) <= 0.02 * lines
+    assert {r[0] for r in returns} == set(ReturnReason)
+    for reason, restocked, qty, on, billed, back, expires, issued, kind, corrects in returns:
+        assert kind is SecondaryDocumentKind.CREDIT_NOTE and corrects
+        assert restocked == (reason in RESTOCKED_REASONS)
+        assert 1 <= (on - issued).days <= 30  # the default return window
+        assert 0 < qty == back <= billed  # one return per line batch, within what it sold
+        if reason is ReturnReason.EXPIRED:  # sold in date, expired by the return
+            assert expires is not None and issued <= expires <= on
+        if reason is ReturnReason.NEAR_EXPIRY:
+            assert expires is not None and on < expires <= on + timedelta(days=30)
+    # credit notes: each distributor's SR series numbered 1..n without gaps, posted once
+    notes = (
+        await session.execute(
+            select(
+                SecondaryDocument.distributor_id,
+                func.count(),
+                func.max(SecondaryDocument.sequence),
+                func.min(SecondaryDocument.number),
+                func.count().filter(SecondaryDocument.open_amount > 0),
+            )
+            .where(SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE)
+            .group_by(SecondaryDocument.distributor_id)
+        )
+    ).all()
+    assert len(notes) == 8
+    series = dict(
+        (
+            await session.execute(
+                select(DocumentSeries.owner_id, DocumentSeries.last_number).where(
+                    DocumentSeries.series == "SR"
+                )
+            )
+        ).all()
+    )
+    for distributor_id, count, last, first_number, _ in notes:
+        assert count == last == series[distributor_id]
+        assert first_number == "SR/2026/00001"
+    on_account = sum(row[4] for row in notes)
+    total_notes = sum(row[1] for row in notes)
+    # some returns came after the invoice was paid and stay as credit on account; most did not
+    assert 0 < on_account < total_notes
+    posted = await session.scalar(
+        select(func.count())
+        .select_from(Journal)
+        .join(SecondaryDocument, SecondaryDocument.id == Journal.source_id)
+        .where(
+            SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE,
+            Journal.source_type == "SECONDARY_DOCUMENT",
+            Journal.memo == "CREDIT_NOTE " + SecondaryDocument.number,
+        )
+    )
+    assert posted == total_notes
+    sales_returns = await session.scalar(
+        select(func.sum(LedgerAccount.balance)).where(
+            LedgerAccount.kind == AccountKind.SALES_RETURNS
+        )
+    )
+    gross = await session.scalar(
+        select(func.sum(SecondaryDocument.gross)).where(
+            SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE
+        )
+    )
+    assert gross is not None and gross > 0 and sales_returns == gross
+
+
+async def _assert_stock_counts(session: AsyncSession) -> None:
+    # reps counted shelves; the seed derived offtake from them, some of it flagged, some of it
+    # net of returns
+    counts = await session.scalar(select(func.count()).select_from(VisitStockLine))
+    derived, flagged, with_returns = (
+        await session.execute(
+            select(
+                func.count(),
+                func.count().filter(DerivedOfftake.plausible.is_(False)),
+                func.count().filter(DerivedOfftake.returned > 0),
+            )
+        )
+    ).one()
+    assert counts and counts > 5_000
+    assert derived > 0.5 * counts
+    assert 0.01 * derived < flagged < 0.08 * derived
+    assert with_returns > 0

@@ -280,6 +280,57 @@ async def test_invoice_lines_are_bought_at_local_midnight_or_when_the_billed_ord
     assert sorted((p.at, p.quantity) for p in found) == [
         (midnight, 1),  # free goods are on the shelf too
         (midnight, 12),
+        (midnight + timedelta(weeks=1), -2),  # a return leaves at its credit note's midnight
         (at(WEEKS[1], 3, 5), 6),  # not before the order was captured
     ]
     assert {(p.retailer_id, p.product_id) for p in found} == {(retailer.id, product.id)}
+
+
+async def test_a_return_inside_the_interval_lowers_purchases_and_the_derived_offtake(
+    session: AsyncSession, settings: Settings
+) -> None:
+    world = await make_tenant_world(session, settings)
+    rep = await make_rep(session, world.tenant, world.users[Role.REP])
+    retailer, product = world.retailers[0], world.product
+    # counts on three Mondays: 10, then 12, then 4; 30 units invoiced in each interval
+    for day, qty in zip(WEEKS[:3], (10, 12, 4), strict=True):
+        await make_count(session, rep, retailer, at(day), {product: qty})
+    first = await add_invoice(
+        session, retailer, WEEKS[0] + timedelta(days=1), [(product, 30, PRICE)]
+    )
+    await add_invoice(session, retailer, WEEKS[1] + timedelta(days=1), [(product, 30, PRICE)])
+    # 8 units of the first invoice come back inside the second interval, none in the first
+    await add_credit_note(
+        session, first, retailer, WEEKS[1] + timedelta(days=3), [(product, 8, PRICE)]
+    )
+
+    summary = await derive_offtake(session, tenant_id=world.tenant.id, start=WEEKS[0], end=WEEKS[2])
+
+    rows = (
+        await session.execute(select(DerivedOfftake).order_by(DerivedOfftake.period_end))
+    ).scalars()
+    got = [(d.opening_count, d.purchased, d.returned, d.closing_count, d.quantity) for d in rows]
+    assert got == [
+        (10, 30, 0, 12, 28),
+        (12, 30, 8, 4, 30),  # 38 without the return: the 8 units went back, not to consumers
+    ]
+    assert (summary.intervals, summary.flagged) == (2, 0)
+
+
+def test_returns_count_against_the_shelf_in_the_flags() -> None:
+    days = WEEKS[:2]
+    counts = [
+        Count(R, P, uuid.UUID(int=n + 1), d, at(d), q)
+        for n, (d, q) in enumerate(zip(days, (5, 9), strict=True))
+    ]
+    # 10 bought, 4 returned: 5 + 10 − 4 − 9 = 2 sold, plausible
+    purchases = [Purchase(R, P, at(days[0], 10), 10), Purchase(R, P, at(days[0], 12), -4)]
+    (plain,) = derive_intervals(counts, purchases)
+    assert (plain.purchased, plain.returned, plain.quantity, plain.flag) == (10, 4, 2, None)
+    # with 8 returned, 5 + 10 − 8 = 7 cannot leave 9 on the shelf
+    purchases[1] = Purchase(R, P, at(days[0], 12), -8)
+    (flagged,) = derive_intervals(counts, purchases)
+    assert (flagged.quantity, flagged.flag) == (-2, OfftakeFlag.NEGATIVE)
+    assert flagged.reason == (
+        "the closing count 9 exceeds the opening count 5 plus purchases 10 less returns 8"
+    )
