@@ -118,6 +118,7 @@ def descent_chain(
     seeds: Sequence[int],
     time_limit_s: float,
     warm_start: list[list[int]] | None = None,
+    opening_s: float = 0.0,
 ) -> DescentChain:
     """Iterated greedy descents: each restart ruins the best routes and descends again.
 
@@ -125,6 +126,8 @@ def descent_chain(
     whatever the machine's speed: ``time_limit_s`` (shared by the whole chain) is only a
     safety cap, and ``complete`` says whether it cut the chain. The first descent starts
     from ``warm_start`` when given (and feasible), otherwise from the first-solution heuristic.
+    With ``opening_s`` > 0 the first run is instead ``config``'s own metaheuristic (GLS) for
+    that long: on large instances the first solution is a deep local optimum.
     """
     descent = replace(config, metaheuristic="GREEDY_DESCENT")
     began = time.perf_counter()
@@ -137,6 +140,14 @@ def descent_chain(
             complete = False
             break
         start = warm_start if best is None else ruin(best.routes, seed)
+        if best is None and opening_s > 0:
+            opening = replace(config, time_limit_s=min(opening_s, remaining))
+            result = solve_seeded(spec, opening, seed, start)
+            run += 1
+            if result is not None:
+                seen += result.solutions_seen
+                best = result
+            continue
         result = solve_seeded(spec, replace(descent, time_limit_s=remaining), seed, start)
         run += 1
         if result is None:
@@ -177,18 +188,21 @@ def solve_portfolio(
     return best, results
 
 
-def _descent_job(job: tuple[RoutingSpec, SearchConfig, int]) -> EngineResult | None:
-    spec, config, seed = job
+def _descent_job(job: tuple[RoutingSpec, SearchConfig, int, float]) -> EngineResult | None:
+    spec, config, seed, opening_s = job
     seeds = range(seed, seed + 10**12, 1000)  # the time limit ends the chain
-    return descent_chain(spec, config, seeds, config.time_limit_s).best
+    return descent_chain(spec, config, seeds, config.time_limit_s, opening_s=opening_s).best
 
 
 def solve_descent_portfolio(
-    spec: RoutingSpec, chains: Sequence[tuple[SearchConfig, int]], workers: int
+    spec: RoutingSpec,
+    chains: Sequence[tuple[SearchConfig, int]],
+    workers: int,
+    opening_share: float = 0.0,
 ) -> EngineResult | None:
     """Run one descent chain per (config, seed) over ``workers`` processes until each
-    config's time limit; return the best result."""
-    jobs = [(spec, config, seed) for config, seed in chains]
+    config's time limit (the first ``opening_share`` of it in GLS); return the best result."""
+    jobs = [(spec, c, seed, c.time_limit_s * opening_share) for c, seed in chains]
     if workers <= 1 or len(jobs) == 1:
         results = [_descent_job(job) for job in jobs]
     else:
