@@ -25,11 +25,12 @@ from optimizer.daily_types import (
     Stop,
 )
 from optimizer.engine import EngineResult, RoutingSpec, VehicleBreak
-from optimizer.portfolio import solve_seeded
+from optimizer.portfolio import DescentChain, descent_chain
 from optimizer.search import SearchConfig
 
 INT64_SAFE = 2**62
-DEFAULT_SOLUTION_LIMIT = 3000  # accepted solutions: the deterministic work budget
+DEFAULT_SOLUTION_LIMIT = 3000  # accepted solutions per descent: a deterministic work cap
+DEFAULT_RESTARTS = 12  # greedy descents in the ruin-and-restart chain
 
 
 def start_windows(stop: Stop) -> list[tuple[int, int]]:
@@ -105,11 +106,14 @@ def plan_route(
     seed: int = 0,
     solution_limit: int = DEFAULT_SOLUTION_LIMIT,
     warm_start: Sequence[Sequence[str]] | None = None,
+    restarts: int = DEFAULT_RESTARTS,
 ) -> RouteSolution:
     """Plan the reps' day; deterministic for a seed unless the time cap is reached.
 
+    The search is a chain of ``restarts`` greedy descents, each from the best routes so
+    far with a block of visits removed (``optimizer.portfolio.descent_chain``).
     ``warm_start`` gives, per rep, stop ids in a usual order (e.g. the beat's): the
-    search starts from it when it is feasible, and from scratch otherwise.
+    first descent starts from it when it is feasible, and from scratch otherwise.
     """
     travel = np.asarray(problem.travel_s)
     reachable = [s for s in problem.stops if any(reachable_by(s, r, travel) for r in problem.reps)]
@@ -117,7 +121,11 @@ def plan_route(
     config = SearchConfig(time_limit_s=time_limit_s, solution_limit=solution_limit)
     start = None if warm_start is None else _warm_routes(reachable, warm_start)
     spec = build_spec(problem, reachable)
-    result = solve_seeded(spec, config, seed, start) if reachable else None
+    seeds = range(seed, seed + 1000 * max(1, restarts), 1000)
+    # The cap covers the whole call: leave 5% for building the model and the schedules.
+    cap = 0.95 * time_limit_s
+    chain = descent_chain(spec, config, seeds, cap, start) if reachable else None
+    result = None if chain is None else chain.best
     routes = _rep_routes(problem, reachable, result)
     served = {p.stop_id for route in routes for p in route.stops}
     dropped = [DroppedStop(s.stop_id, s.mandatory, DropReason.UNREACHABLE) for s in unreachable]
@@ -125,7 +133,7 @@ def plan_route(
         if stop.stop_id not in served:
             reason = DropReason.MANDATORY_CONFLICT if stop.mandatory else DropReason.NOT_WORTH
             dropped.append(DroppedStop(stop.stop_id, stop.mandatory, reason))
-    stats = _stats(result, time_limit_s, solution_limit)
+    stats = _stats(chain)
     return RouteSolution(
         routes=tuple(routes),
         dropped=tuple(dropped),
@@ -140,18 +148,17 @@ def _warm_routes(stops: list[Stop], warm_start: Sequence[Sequence[str]]) -> list
     return [[node_of[i] for i in route if i in node_of] for route in warm_start]
 
 
-def _stats(result: EngineResult | None, time_limit_s: float, solution_limit: int) -> SolverStats:
-    if result is None:
+def _stats(chain: DescentChain | None) -> SolverStats:
+    if chain is None:
         return SolverStats(0.0, 0, 0, "no reachable stop", True)
-    cut_by_time = (
-        result.solutions_seen < solution_limit and result.wall_time_s >= time_limit_s * 0.98
-    )
+    if chain.best is None:
+        return SolverStats(chain.wall_time_s, 0, 0, "no solution", chain.complete)
     return SolverStats(
-        wall_time_s=result.wall_time_s,
-        solutions_seen=result.solutions_seen,
-        objective=result.objective,
-        status=result.status,
-        deterministic=not cut_by_time,
+        wall_time_s=chain.wall_time_s,
+        solutions_seen=chain.solutions_seen,
+        objective=chain.best.objective,
+        status=chain.best.status,
+        deterministic=chain.complete,
     )
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import multiprocessing
 import random
+import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,6 +101,68 @@ def solve_chain(
     return best
 
 
+@dataclass
+class DescentChain:
+    """The best result of a descent chain, whether it ran to the end, and its work."""
+
+    best: EngineResult | None
+    complete: bool  # every restart ran and every descent stopped on its own (or on the count)
+    solutions_seen: int
+    restarts_run: int
+    wall_time_s: float
+
+
+def descent_chain(
+    spec: RoutingSpec,
+    config: SearchConfig,
+    seeds: Sequence[int],
+    time_limit_s: float,
+    warm_start: list[list[int]] | None = None,
+    opening_s: float = 0.0,
+) -> DescentChain:
+    """Iterated greedy descents: each restart ruins the best routes and descends again.
+
+    A greedy descent stops by itself at a local optimum, so the chain does the same work
+    whatever the machine's speed: ``time_limit_s`` (shared by the whole chain) is only a
+    safety cap, and ``complete`` says whether it cut the chain. The first descent starts
+    from ``warm_start`` when given (and feasible), otherwise from the first-solution heuristic.
+    With ``opening_s`` > 0 the first run is instead ``config``'s own metaheuristic (GLS) for
+    that long: on large instances the first solution is a deep local optimum.
+    """
+    descent = replace(config, metaheuristic="GREEDY_DESCENT")
+    began = time.perf_counter()
+    deadline = began + time_limit_s
+    best: EngineResult | None = None
+    complete, seen, run = True, 0, 0
+    for seed in seeds:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.005:
+            complete = False
+            break
+        start = warm_start if best is None else ruin(best.routes, seed)
+        if best is None and opening_s > 0:
+            opening = replace(config, time_limit_s=min(opening_s, remaining))
+            result = solve_seeded(spec, opening, seed, start)
+            run += 1
+            if result is not None:
+                seen += result.solutions_seen
+                best = result
+            continue
+        result = solve_seeded(spec, replace(descent, time_limit_s=remaining), seed, start)
+        run += 1
+        if result is None:
+            continue
+        seen += result.solutions_seen
+        limit = descent.solution_limit
+        if result.wall_time_s >= remaining * 0.98 and (
+            limit is None or result.solutions_seen < limit
+        ):
+            complete = False
+        if best is None or result.objective < best.objective:
+            best = result
+    return DescentChain(best, complete, seen, run, time.perf_counter() - began)
+
+
 def _solve_job(job: tuple[RoutingSpec, SearchConfig, list[int]]) -> EngineResult | None:
     return solve_chain(*job)
 
@@ -123,3 +186,27 @@ def solve_portfolio(
     found = [r for r in results if r is not None]
     best = min(found, key=lambda r: r.objective) if found else None
     return best, results
+
+
+def _descent_job(job: tuple[RoutingSpec, SearchConfig, int, float]) -> EngineResult | None:
+    spec, config, seed, opening_s = job
+    seeds = range(seed, seed + 10**12, 1000)  # the time limit ends the chain
+    return descent_chain(spec, config, seeds, config.time_limit_s, opening_s=opening_s).best
+
+
+def solve_descent_portfolio(
+    spec: RoutingSpec,
+    chains: Sequence[tuple[SearchConfig, int]],
+    workers: int,
+    opening_share: float = 0.0,
+) -> EngineResult | None:
+    """Run one descent chain per (config, seed) over ``workers`` processes until each
+    config's time limit (the first ``opening_share`` of it in GLS); return the best result."""
+    jobs = [(spec, c, seed, c.time_limit_s * opening_share) for c, seed in chains]
+    if workers <= 1 or len(jobs) == 1:
+        results = [_descent_job(job) for job in jobs]
+    else:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
+            results = pool.map(_descent_job, jobs)
+    found = [r for r in results if r is not None]
+    return min(found, key=lambda r: r.objective) if found else None

@@ -109,7 +109,8 @@ def test_two_reps_share_the_candidates() -> None:
     assert [[p.stop_id for p in r.stops] for r in solution.routes] == [["near0"], ["near9"]]
 
 
-def test_same_seed_gives_the_same_plan() -> None:
+def scattered_problem() -> RouteProblem:
+    """Thirty shops in a square, a one-rep shift too short for all of them."""
     rng = np.random.default_rng(7)
     points = rng.uniform(0, 1, size=(31, 2))
     travel = np.rint(np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1)) * 3000)
@@ -117,12 +118,29 @@ def test_same_seed_gives_the_same_plan() -> None:
         Stop(f"s{i}", i, (TimeWindow(9 * HOUR, 17 * HOUR),), 900, int(rng.integers(1, 100)))
         for i in range(1, 31)
     )
-    problem = RouteProblem(stops, (Rep("r", 0, 0, DAY),), travel.astype(np.int64))
+    return RouteProblem(stops, (Rep("r", 0, 0, DAY),), travel.astype(np.int64))
+
+
+def test_same_seed_gives_the_same_plan() -> None:
+    problem = scattered_problem()
     first = plan_route(problem, time_limit_s=60, seed=5, solution_limit=100)
     second = plan_route(problem, time_limit_s=60, seed=5, solution_limit=100)
     assert first.stats.deterministic
     assert first.routes == second.routes
     assert check_plan(problem, first) == []
+
+
+def test_restart_chain_keeps_its_best_and_says_when_the_cap_cut_it() -> None:
+    problem = scattered_problem()
+    one = plan_route(problem, time_limit_s=60, seed=5, restarts=1)
+    chain = plan_route(problem, time_limit_s=60, seed=5, restarts=12)
+    assert one.stats.deterministic and chain.stats.deterministic
+    assert chain.stats.solutions_seen > one.stats.solutions_seen  # the restarts ran
+    assert chain.total_prize >= one.total_prize  # the first descent is the same run
+    assert check_plan(problem, chain) == []
+    cut = plan_route(problem, time_limit_s=0.001, seed=5)
+    assert not cut.stats.deterministic
+    assert check_plan(problem, cut) == []
 
 
 def test_checker_catches_broken_plans() -> None:
