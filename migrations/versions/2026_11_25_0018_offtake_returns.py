@@ -8,7 +8,7 @@ each column keeps its own meaning). Existing rows had no returns taken off: `ret
 them true to what was derived; rerunning the derivation recomputes them.
 
 Revision ID: 0018
-Revises: 0015 (to be re-chained onto the head at merge)
+Revises: 0017
 Create Date: 2026-11-25 10:45:00.000000
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0015"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
