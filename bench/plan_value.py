@@ -24,10 +24,10 @@ and that is what the planner exploits. The uplift below is honest for this data 
 ~12% vendors claim; it is not a forecast for a real tenant, whose purchases also depend on the
 visits themselves.
 
-Measured (8 reps × 3 days, 2026-11-16..18, load 7.5, 658 s): PJP beat 12.07 M per rep-day at 7.7
-visits and 50 min travel; Jalur with the rep's visit cap 60.53 M at 24.9 visits, 70 min (+401.3%,
-much of it from filling the shift); Jalur held to the beat's 7.7 visits 36.05 M at 40 min
-(+198.6%: choosing and ordering outlets alone).
+Measured on a fresh `jalur demo seed` (with returns; 8 reps × 3 days, 2026-11-16..18, load 2.6,
+27 s): PJP beat 13.63 M per rep-day at 7.9 visits and 51 min travel; Jalur with the rep's visit
+cap 63.24 M at 24.3 visits, 63 min (+364.0%, much of it from filling the shift); Jalur held to the
+beat's 7.9 visits 37.20 M at 39 min (+172.9%: choosing and ordering outlets alone).
 
     .venv/bin/python bench/plan_value.py [--reps 10] [--days 6]
 """
