@@ -16,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
@@ -69,6 +70,7 @@ class BillingDocument(TenantOwned, TimestampMixin, Base):
         tenant_fk("distributor_id", "distributor"),
         tenant_fk("order_id", "primary_order"),
         tenant_fk("corrects_id", "billing_document"),
+        Index(None, "tenant_id", "corrects_id", postgresql_where=text("corrects_id IS NOT NULL")),
         tenant_fk("claim_id", "claim"),
         UniqueConstraint("tenant_id", "claim_id"),
         CheckConstraint("char_length(number) <= 16", name="number_length"),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import Uuid
@@ -187,6 +188,7 @@ class SecondaryDocument(TenantOwned, TimestampMixin, Base):
         tenant_fk("retailer_id", "retailer"),
         tenant_fk("order_id", "secondary_order"),
         tenant_fk("corrects_id", "secondary_document"),
+        Index(None, "tenant_id", "corrects_id", postgresql_where=text("corrects_id IS NOT NULL")),
         CheckConstraint("char_length(number) <= 16", name="number_length"),
         CheckConstraint(
             "gross >= 0 AND discount >= 0 AND net = gross - discount AND net >= 0"
@@ -250,6 +252,13 @@ class SecondaryLine(TenantOwned, Base):
         ),
         CheckConstraint("NOT is_free OR gross = 0", name="free_goods_at_zero"),
         Index(None, "tenant_id", "document_id"),
+        # lines correcting this one (returns so far; the self-reference's checks on delete)
+        Index(
+            None,
+            "tenant_id",
+            "corrects_line_id",
+            postgresql_where=text("corrects_line_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
