@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.demo.field_history import HISTORY_END
 from backend.demo.goals import seed_goals
 from backend.field.models import Rep
 from backend.field.pjp import tenant_today
+from backend.kit.db import without_nested_loops
 from backend.kit.settings import OptimizerSettings
 from backend.planning.build import PlanRequest
 from backend.planning.jobs import plan_with_cache
@@ -33,22 +34,22 @@ async def seed_day_plans(session: AsyncSession, optimizer: OptimizerSettings | N
     settings = (optimizer or OptimizerSettings()).model_copy(
         update={"time_limit_s": SEED_TIME_LIMIT_S}
     )
-    # The seed writes its whole history in one transaction, so the tables have no planner
-    # statistics yet (autovacuum cannot see uncommitted rows); without them PostgreSQL takes the
-    # ~250,000 invoice lines for a few and nests loops over them (minutes per goal measure).
-    # Hash joins are right at this size; the setting ends with this step.
-    await session.execute(text("SET LOCAL enable_nestloop = off"))
-    days = sorted({DEMO_TODAY, await tenant_today(session)})
-    await seed_goals(session, days[-1])
-    reps = (await session.execute(select(Rep.id).order_by(Rep.id))).scalars().all()
-    stmt = select(DayPlan.rep_id, DayPlan.plan_date).where(DayPlan.plan_date.in_(days))
-    planned = {(row[0], row[1]) for row in (await session.execute(stmt)).all()}
-    built = 0
-    for day in days:
-        for rep_id in reps:
-            if (rep_id, day) in planned:
-                continue
-            await plan_with_cache(session, PlanRequest(rep_id, day), redis=None, optimizer=settings)
-            built += 1
-    await session.execute(text("RESET enable_nestloop"))
+    # The seed writes its whole history in one transaction: the goal measures and candidates
+    # query ~250,000 invoice lines that have no planner statistics yet (minutes per goal
+    # measure with nested loops).
+    async with without_nested_loops(session):
+        days = sorted({DEMO_TODAY, await tenant_today(session)})
+        await seed_goals(session, days[-1])
+        reps = (await session.execute(select(Rep.id).order_by(Rep.id))).scalars().all()
+        stmt = select(DayPlan.rep_id, DayPlan.plan_date).where(DayPlan.plan_date.in_(days))
+        planned = {(row[0], row[1]) for row in (await session.execute(stmt)).all()}
+        built = 0
+        for day in days:
+            for rep_id in reps:
+                if (rep_id, day) in planned:
+                    continue
+                await plan_with_cache(
+                    session, PlanRequest(rep_id, day), redis=None, optimizer=settings
+                )
+                built += 1
     return built

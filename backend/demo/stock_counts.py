@@ -21,17 +21,15 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.demo.field_history import HISTORY_END, HISTORY_WEEKS
 from backend.field.visit_models import Visit, VisitStockLine
-from backend.kit.db import insert_rows
+from backend.kit.db import insert_rows, without_nested_loops
 from backend.offtake.derive import DeriveSummary, derive_offtake, invoiced_purchases
 from backend.parties.models import Retailer
 
@@ -41,22 +39,11 @@ MISCOUNT_SHARE = 0.02
 FIRST_DAY = HISTORY_END - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
 
 
-@asynccontextmanager
-async def _no_nested_loops(session: AsyncSession) -> AsyncIterator[None]:
-    """Plan without nested loops inside the block (this transaction only), then as before."""
-    before = (await session.execute(select(func.current_setting("enable_nestloop")))).scalar()
-    await session.execute(select(func.set_config("enable_nestloop", "off", True)))
-    try:
-        yield
-    finally:
-        await session.execute(select(func.set_config("enable_nestloop", before, True)))
-
-
 async def seed_stock_counts(session: AsyncSession, *, seed: int) -> int:
     """Add the stock counts unless any exist; return how many were added."""
     if (await session.execute(select(VisitStockLine.visit_id).limit(1))).first() is not None:
         return 0
-    async with _no_nested_loops(session):
+    async with without_nested_loops(session):
         return await _seed_stock_counts(session, seed=seed)
 
 
@@ -132,5 +119,5 @@ async def _seed_stock_counts(session: AsyncSession, *, seed: int) -> int:
 
 async def derive_demo_offtake(session: AsyncSession, tenant_id: uuid.UUID) -> DeriveSummary:
     """Derive the offtake between the history's counts (rerunnable: it replaces the window)."""
-    async with _no_nested_loops(session):
+    async with without_nested_loops(session):
         return await derive_offtake(session, tenant_id=tenant_id, start=FIRST_DAY, end=HISTORY_END)

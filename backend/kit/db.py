@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, bindparam, func, text
+from sqlalchemy import DateTime, Enum, MetaData, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -173,3 +175,19 @@ async def insert_rows(
         await session.execute(
             statement, {f"c{i}": [row[name] for row in part] for i, name in enumerate(names)}
         )
+
+
+@asynccontextmanager
+async def without_nested_loops(session: AsyncSession) -> AsyncIterator[None]:
+    """Plan without nested loops inside the block (this transaction only), then as before.
+
+    For steps that query rows loaded earlier in the same transaction: they have no planner
+    statistics yet (autovacuum cannot see uncommitted rows), and PostgreSQL takes hundreds of
+    thousands of rows for a few and nests loops over them; hash joins are right at that size.
+    """
+    before = (await session.execute(select(func.current_setting("enable_nestloop")))).scalar()
+    await session.execute(select(func.set_config("enable_nestloop", "off", True)))
+    try:
+        yield
+    finally:
+        await session.execute(select(func.set_config("enable_nestloop", before, True)))
