@@ -4,56 +4,48 @@ Beats follow the class frequencies of the domain: each rep's A outlets are split
 weekly beats (Monday–Saturday), B outlets into twelve fortnightly beats (weekday × week parity),
 C outlets into twenty-four monthly beats (weekday × 1st–4th week of the month). Outlets are
 grouped by bearing from the rep's start point, so a beat is a compact slice of the territory.
-Visits replay the PJP over the weeks before `HISTORY_END`; everything is drawn from a random
-generator seeded with the world's seed and the rep's code, so the same seed gives the same rows.
+Visits replay the PJP over the weeks before `HISTORY_END`; they are planned with the secondary
+bills (`backend.demo.activity`), so a productive visit's captured order is an invoiced secondary
+order and the same seed gives the same rows.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import uuid
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, time
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
 from backend.demo.records import DemoRep, DemoRetailer, DemoWorld
-from backend.field.calendar import PjpLine, RepPjp, beat_for
-from backend.field.geofence import is_open_at
+from backend.field.calendar import PjpLine, RepPjp
 from backend.field.models import Beat, BeatRetailer, PjpEntry, Rep, SpeedProfile, VisitFrequency
 from backend.field.visit_models import (
     CapturedOrder,
     CapturedOrderLine,
     CapturedOrderStatus,
     GeofenceResult,
-    NoOrderReason,
     Visit,
     VisitOutcome,
 )
 from backend.identity.models import User
 from backend.kit.db import new_id
 from backend.kit.geo import point_element
-from backend.parties.hours import to_json
 from backend.parties.models import Retailer
 from backend.territories.models import Territory
+
+if TYPE_CHECKING:
+    from backend.demo.activity import PlannedVisit
 
 PJP_START = date(2026, 8, 3)  # a Monday
 HISTORY_END = date(2026, 11, 24)  # the last day of history: the demo's "yesterday"
 HISTORY_WEEKS = 12
 WORKDAYS = range(6)  # Monday to Saturday
 GEOFENCE_M = 100.0  # the default radius (no tenant setting in the demo)
-PRODUCTIVE_SHARE = 0.75
-NO_ORDER_REASONS = (
-    NoOrderReason.STOCK_SUFFICIENT,
-    NoOrderReason.OWNER_ABSENT,
-    NoOrderReason.NO_CASH,
-    NoOrderReason.BUYS_FROM_COMPETITOR,
-)
 GROUPS = {
     "A": (VisitFrequency.WEEKLY, 1),
     "B": (VisitFrequency.FORTNIGHTLY, 2),
@@ -98,33 +90,48 @@ def plan_beats(
     return planned
 
 
-def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    dlat, dlon = math.radians(lat2 - lat1), math.radians(lon2 - lon1)
-    h = (
-        math.sin(dlat / 2) ** 2
-        + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(dlon / 2) ** 2
+def pjp_of(
+    rep_id: uuid.UUID,
+    planned: Sequence[tuple[str, PjpLine, list[DemoRetailer]]],
+    beat_ids: Sequence[uuid.UUID],
+) -> RepPjp:
+    """The PJP calendar of `plan_beats`' beats, given their ids."""
+    return RepPjp(
+        rep_id,
+        tuple(
+            PjpLine(
+                beat_id,
+                line.weekday,
+                line.frequency,
+                line.valid_from,
+                None,
+                line.week_parity,
+                line.week_of_month,
+            )
+            for beat_id, (_, line, _) in zip(beat_ids, planned, strict=True)
+        ),
     )
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-async def seed_field_history(session: AsyncSession, world: DemoWorld, *, seed: int) -> int:
-    """Add reps, beats, PJPs and visit history unless reps exist; return the visits added."""
+async def seed_field_history(
+    session: AsyncSession, world: DemoWorld, visits: Mapping[str, Sequence[PlannedVisit]]
+) -> int:
+    """Add reps, beats, PJPs and the planned visits (by rep code) unless reps exist; return the
+    visits added. Captured orders are written converted: their secondary orders come with the
+    secondary history, in the same transaction."""
     if (await session.execute(select(Rep.id).limit(1))).first() is not None:
         return 0
     ids = await _ids(session)
-    zone = ZoneInfo(world.tenant.timezone)
     by_territory: dict[str, list[DemoRetailer]] = {}
     for outlet in world.retailers:
         by_territory.setdefault(outlet.territory_code, []).append(outlet)
-    visits = 0
+    added = 0
     for rep in world.reps:
         rep_id = await _insert_rep(session, ids, rep)
-        calendar, beats = await _insert_beats(
-            session, ids, rep, rep_id, by_territory[rep.territory_code]
-        )
-        rng = random.Random(f"{seed}:{rep.code}")
-        visits += await _insert_visits(session, ids, rep, rep_id, calendar, beats, zone, rng)
-    return visits
+        await _insert_beats(session, ids, rep, rep_id, by_territory[rep.territory_code])
+        tenant_id = ids["tenant"][rep.username]
+        added += await _insert_visits(session, ids, tenant_id, rep_id, visits.get(rep.code, ()))
+    return added
 
 
 async def _ids(session: AsyncSession) -> dict[str, dict[str, Any]]:
@@ -173,11 +180,12 @@ async def _insert_beats(
     rep: DemoRep,
     rep_id: uuid.UUID,
     outlets: Sequence[DemoRetailer],
-) -> tuple[RepPjp, dict[uuid.UUID, list[DemoRetailer]]]:
+) -> None:
     tenant_id = ids["tenant"][rep.username]
-    beats, members, lines, links, entries = [], {}, [], [], []
-    for code, line, chunk in plan_beats(rep, outlets):
-        beat_id = new_id()
+    planned = plan_beats(rep, outlets)
+    beat_ids = [new_id() for _ in planned]
+    beats, links = [], []
+    for beat_id, (code, _, chunk) in zip(beat_ids, planned, strict=True):
         beats.append(
             {
                 "id": beat_id,
@@ -187,7 +195,6 @@ async def _insert_beats(
                 "rep_id": rep_id,
             }
         )
-        members[beat_id] = chunk
         links += [
             {
                 "tenant_id": tenant_id,
@@ -197,132 +204,88 @@ async def _insert_beats(
             }
             for i, o in enumerate(chunk)
         ]
-        line = PjpLine(
-            beat_id,
-            line.weekday,
-            line.frequency,
-            line.valid_from,
-            None,
-            line.week_parity,
-            line.week_of_month,
-        )
-        lines.append(line)
-        entries.append(
-            {
-                "id": new_id(),
-                "tenant_id": tenant_id,
-                "rep_id": rep_id,
-                "beat_id": beat_id,
-                "weekday": line.weekday,
-                "frequency": line.frequency,
-                "week_parity": line.week_parity,
-                "week_of_month": line.week_of_month,
-                "valid_from": line.valid_from,
-            }
-        )
+    entries = [
+        {
+            "id": new_id(),
+            "tenant_id": tenant_id,
+            "rep_id": rep_id,
+            "beat_id": line.beat_id,
+            "weekday": line.weekday,
+            "frequency": line.frequency,
+            "week_parity": line.week_parity,
+            "week_of_month": line.week_of_month,
+            "valid_from": line.valid_from,
+        }
+        for line in pjp_of(rep_id, planned, beat_ids).lines
+    ]
     await session.execute(insert(Beat), beats)
     await session.execute(insert(BeatRetailer), links)
     await session.execute(insert(PjpEntry), entries)
-    return RepPjp(rep_id, tuple(lines)), members
 
 
 async def _insert_visits(
     session: AsyncSession,
     ids: dict[str, dict[str, Any]],
-    rep: DemoRep,
+    tenant_id: uuid.UUID,
     rep_id: uuid.UUID,
-    calendar: RepPjp,
-    beats: dict[uuid.UUID, list[DemoRetailer]],
-    zone: ZoneInfo,
-    rng: random.Random,
+    planned: Sequence[PlannedVisit],
 ) -> int:
-    tenant_id = ids["tenant"][rep.username]
     visits: list[dict[str, Any]] = []
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
-    skus = list(ids["product"].values())
-    first_day = HISTORY_END - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
-    for offset in range((HISTORY_END - first_day).days + 1):
-        day = first_day + timedelta(days=offset)
-        stops = [o for beat_id in beat_for(calendar, day) for o in beats[beat_id]]
-        clock = datetime.combine(day, time.fromisoformat(rep.shift_start), zone)
-        for outlet in stops:
-            clock += timedelta(minutes=rng.randint(6, 18))
-            visit, order, order_lines = _visit(rng, ids, tenant_id, rep_id, outlet, clock, skus)
-            visits.append(visit)
-            if order is not None:
-                orders.append(order)
-                lines += order_lines
-            clock = visit["checked_out_at"].astimezone(zone)
-    for start in range(0, len(visits), 1000):
-        await session.execute(insert(Visit), visits[start : start + 1000])
-    for start in range(0, len(orders), 1000):
-        await session.execute(insert(CapturedOrder), orders[start : start + 1000])
-    for start in range(0, len(lines), 1000):
-        await session.execute(insert(CapturedOrderLine), lines[start : start + 1000])
+    for visit in planned:
+        checked_in, checked_out = (
+            visit.checked_in.astimezone(UTC),
+            visit.checked_out.astimezone(UTC),
+        )
+        retailer_id = ids["retailer"][visit.outlet.code]
+        visits.append(
+            {
+                "id": visit.id,
+                "tenant_id": tenant_id,
+                "rep_id": rep_id,
+                "retailer_id": retailer_id,
+                "visit_date": visit.day,
+                "checked_in_at": checked_in,
+                "check_in_location": point_element(visit.lat, visit.lon),
+                "check_in_accuracy_m": visit.accuracy_m,
+                "distance_m": visit.distance_m,
+                "geofence": GeofenceResult.INSIDE
+                if visit.distance_m <= GEOFENCE_M
+                else GeofenceResult.OUTSIDE,
+                "outside_opening_hours": not visit.is_open,
+                "checked_out_at": checked_out,
+                "outcome": VisitOutcome.PRODUCTIVE if visit.bill else VisitOutcome.NO_ORDER,
+                "no_order_reason": visit.reason,
+                "photo_refs": [],
+            }
+        )
+        if visit.bill is None:
+            continue
+        orders.append(
+            {
+                "id": visit.bill.captured_order_id,
+                "tenant_id": tenant_id,
+                "visit_id": visit.id,
+                "rep_id": rep_id,
+                "retailer_id": retailer_id,
+                "distributor_id": ids["distributor"][visit.outlet.code],
+                "captured_at": checked_out,
+                # the distributor billed it that day (secondary_history writes the order)
+                "status": CapturedOrderStatus.CONVERTED,
+                "secondary_order_id": visit.bill.order_id,
+            }
+        )
+        lines += [
+            {
+                "tenant_id": tenant_id,
+                "order_id": visit.bill.captured_order_id,
+                "product_id": ids["product"][sku],
+                "quantity": quantity,
+            }
+            for sku, quantity, _ in visit.bill.lines
+        ]
+    for model, rows in ((Visit, visits), (CapturedOrder, orders), (CapturedOrderLine, lines)):
+        for start in range(0, len(rows), 1000):
+            await session.execute(insert(model), rows[start : start + 1000])
     return len(visits)
-
-
-def _visit(
-    rng: random.Random,
-    ids: dict[str, dict[str, Any]],
-    tenant_id: uuid.UUID,
-    rep_id: uuid.UUID,
-    outlet: DemoRetailer,
-    local: datetime,
-    skus: list[uuid.UUID],
-) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
-    # Most check-ins land a few metres from the shop; one in thirty is a block away.
-    spread = 0.0015 if rng.random() < 1 / 30 else 0.0002
-    lat, lon = outlet.lat + rng.uniform(-spread, spread), outlet.lon + rng.uniform(-spread, spread)
-    distance = _distance_m(outlet.lat, outlet.lon, lat, lon)
-    is_open = is_open_at(to_json({d: list(w) for d, w in outlet.opening_hours.items()}), local)
-    productive = is_open and rng.random() < PRODUCTIVE_SHARE
-    reason = (
-        None
-        if productive
-        else (NoOrderReason.SHOP_CLOSED if not is_open else rng.choice(NO_ORDER_REASONS))
-    )
-    checked_in = local.astimezone(UTC)
-    visit_id = new_id()
-    visit = {
-        "id": visit_id,
-        "tenant_id": tenant_id,
-        "rep_id": rep_id,
-        "retailer_id": ids["retailer"][outlet.code],
-        "visit_date": local.date(),
-        "checked_in_at": checked_in,
-        "check_in_location": point_element(lat, lon),
-        "check_in_accuracy_m": float(rng.randint(4, 25)),
-        "distance_m": distance,
-        "geofence": GeofenceResult.INSIDE if distance <= GEOFENCE_M else GeofenceResult.OUTSIDE,
-        "outside_opening_hours": not is_open,
-        "checked_out_at": checked_in + timedelta(minutes=rng.randint(6, 15) if productive else 3),
-        "outcome": VisitOutcome.PRODUCTIVE if productive else VisitOutcome.NO_ORDER,
-        "no_order_reason": reason,
-        "photo_refs": [],
-    }
-    if not productive:
-        return visit, None, []
-    order_id = new_id()
-    order = {
-        "id": order_id,
-        "tenant_id": tenant_id,
-        "visit_id": visit_id,
-        "rep_id": rep_id,
-        "retailer_id": visit["retailer_id"],
-        "distributor_id": ids["distributor"][outlet.code],
-        "captured_at": visit["checked_out_at"],
-        "status": CapturedOrderStatus.CAPTURED,
-    }
-    picked = rng.sample(skus, rng.randint(3, 8))
-    lines = [
-        {
-            "tenant_id": tenant_id,
-            "order_id": order_id,
-            "product_id": sku,
-            "quantity": rng.randint(1, 24),
-        }
-        for sku in picked
-    ]
-    return visit, order, lines

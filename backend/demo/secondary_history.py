@@ -5,7 +5,9 @@ propensity: the value of a bill is the outlet's weekly value × days since its l
 weekday factor, a festive peak (the 11.11 shopping week), and log-normal noise (σ 0.35); each bill
 has 5–15 lines drawn from the outlet's own preferred SKUs (a fixed, weighted assortment per
 outlet), so past purchases say something real about future ones. Value concentrates as the
-outlets' weekly values do (top 20% ≈ 65%). Invoices are numbered in each distributor's own series,
+outlets' weekly values do (top 20% ≈ 65%). A purchase is ordered through the rep when a PJP visit
+came shortly before it fell due, else at the distributor's desk (`backend.demo.activity` plans
+visits and bills together). Invoices are numbered in each distributor's own series in date order,
 taxed with the tenant's rules and posted to the distributor's book; invoices older than three
 weeks are mostly paid by a transfer a week or two after their date (some stay open, some late).
 
@@ -31,8 +33,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -92,6 +94,9 @@ REASON_WEIGHTS = {
 }
 
 
+OrderDay = Callable[[DemoRetailer, date, date], date]
+
+
 @dataclass
 class _Note:
     """A credit note waiting for its number (numbers follow the issue dates)."""
@@ -103,9 +108,14 @@ class _Note:
 
 
 async def seed_secondary_history(
-    session: AsyncSession, tenant_id: uuid.UUID, world: DemoWorld, *, seed: int
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    world: DemoWorld,
+    bills: Iterable[PlannedBill],
+    *,
+    seed: int,
 ) -> int:
-    """Add the invoices (unless any exist); return how many."""
+    """Add the invoices of `bills` (unless any exist), in order; return how many."""
     if (await session.execute(select(SecondaryDocument.id).limit(1))).first() is not None:
         return 0
     retailers = {
@@ -167,7 +177,7 @@ async def seed_secondary_history(
         return row
 
     invoices = 0
-    for bill in plan_bills(world, seed=seed):
+    for bill in bills:
         retailer_id, book = retailers[bill.outlet.code]
         lines = [(products[sku], qty, price) for sku, qty, price in bill.lines]
         rng = random.Random(f"{seed}:paid:{bill.outlet.code}:{bill.day}")
@@ -181,7 +191,7 @@ async def seed_secondary_history(
             currency,
             retailer_id,
             book,
-            bill.day,
+            bill,
             lines,
             rng,
             returns_rng,
@@ -196,11 +206,20 @@ async def seed_secondary_history(
 
 @dataclass(frozen=True)
 class PlannedBill:
-    """One outlet's bill on one day: (SKU, units, retailer price) lines."""
+    """One outlet's bill on one day: (SKU, units, retailer price) lines.
+
+    `due` is the day the outlet's rhythm called for the purchase; `day` the day it was ordered and
+    billed (a rep's visit a few days earlier may take it, see `backend.demo.activity`), and then
+    `captured_order_id` is the visit's captured order. `order_id` is the secondary order's id.
+    """
 
     outlet: DemoRetailer
     day: date
     lines: list[tuple[str, int, Decimal]]
+    due: date
+    order_id: uuid.UUID = field(default_factory=uuid.uuid4, compare=False)
+    visit_id: uuid.UUID | None = None
+    captured_order_id: uuid.UUID | None = None
 
     @property
     def value(self) -> Decimal:
@@ -208,8 +227,15 @@ class PlannedBill:
         return sum((price * qty for _, qty, price in self.lines), Decimal(0))
 
 
-def plan_bills(world: DemoWorld, *, seed: int) -> Iterator[PlannedBill]:
-    """Every outlet's bills over the twelve weeks, deterministic for the seed (no database)."""
+def plan_bills(
+    world: DemoWorld, *, seed: int, order_day: OrderDay | None = None
+) -> Iterator[PlannedBill]:
+    """Every outlet's bills over the twelve weeks, deterministic for the seed (no database).
+
+    `order_day(outlet, due, last)` says when a purchase due on `due` is ordered (the previous
+    one was on `last`); by default on its due day. The next purchase falls due one buying
+    interval after the day it was ordered.
+    """
     catalogue = [(p.sku, p.retailer_price) for p in world.products]
     # Bigger outlets buy more different SKUs: 5 lines at the bottom of the value ranking, 15 at
     # the top (±2 per bill).
@@ -226,6 +252,7 @@ def plan_bills(world: DemoWorld, *, seed: int) -> Iterator[PlannedBill]:
             if day.weekday() == 6:  # no deliveries on Sunday
                 day += timedelta(days=1)
                 continue
+            due, day = day, order_day(outlet, day, last) if order_day else day
             value = float(outlet.weekly_value) * (day - last).days / 7
             value *= WEEKDAY_FACTOR[day.weekday()] * rng.lognormvariate(0, 0.35)
             if FESTIVE[0] <= day <= FESTIVE[1]:
@@ -239,7 +266,7 @@ def plan_bills(world: DemoWorld, *, seed: int) -> Iterator[PlannedBill]:
                 sku, price = catalogue[i]
                 qty = max(1, round(value * share / total_share / float(price)))
                 lines.append((sku, qty, price))
-            yield PlannedBill(outlet, day, lines)
+            yield PlannedBill(outlet, day, lines, due)
             last = day
             day += timedelta(days=interval + rng.choice((-1, 0, 0, 0, 1)))
 
@@ -262,14 +289,14 @@ def _invoice(
     currency: str,
     retailer_id: uuid.UUID,
     book: uuid.UUID,
-    day: date,
+    bill: PlannedBill,
     lines: list[tuple[Product, int, Decimal]],
     rng: random.Random,
     returns_rng: random.Random,
     account: Any,
     journal: Any,
 ) -> None:
-    order_id, doc_id = uuid.uuid4(), uuid.uuid4()
+    order_id, doc_id, day = bill.order_id, uuid.uuid4(), bill.day
     fy = fiscal_year(day, 1)
     counters[(book, SERIES, fy)] += 1
     n = counters[(book, SERIES, fy)]
@@ -324,8 +351,8 @@ def _invoice(
             "tenant_id": tenant_id,
             "distributor_id": book,
             "retailer_id": retailer_id,
-            "source": OrderSource.DESK,
-            "captured_order_id": None,
+            "source": OrderSource.VISIT if bill.captured_order_id else OrderSource.DESK,
+            "captured_order_id": bill.captured_order_id,
             "status": SecondaryOrderStatus.BILLED,
             "order_date": day,
             "currency": currency,

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
+from backend.demo.activity import plan_activity, visits_by_rep
 from backend.demo.day_plans import seed_day_plans
 from backend.demo.field_history import seed_field_history
 from backend.demo.primary_history import seed_primary_history
@@ -50,7 +51,6 @@ async def seed_demo(
     existing = await tenant_id_for_code(session, world.tenant.code)
     if existing is not None:
         await set_tenant(session, existing)
-        await seed_field_history(session, world, seed=seed)
         await seed_demo_schemes(session, existing)
         await seed_sellout_history(session, existing, world, seed=seed)
         if await seed_stock_counts(session, seed=seed):
@@ -76,10 +76,12 @@ async def seed_demo(
     await _retailers(session, tenant.id, world, territory_ids, distributor_ids)
     await _products(session, tenant.id, world)
     await _users(session, tenant.id, world, territory_ids, distributor_ids)
-    await seed_field_history(session, world, seed=seed)
+    # visits and secondary bills are planned together: a productive visit's order is billed
+    activity = plan_activity(world, seed=seed)
+    await seed_field_history(session, world, visits_by_rep(activity))
     await session.flush()
     await seed_primary_history(session, tenant.id, world, seed=seed)
-    await seed_secondary_history(session, tenant.id, world, seed=seed)
+    await seed_secondary_history(session, tenant.id, world, activity.bills, seed=seed)
     await seed_demo_schemes(session, tenant.id)
     await seed_sellout_history(session, tenant.id, world, seed=seed)
     await seed_stock_counts(session, seed=seed)

@@ -8,12 +8,14 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from backend.demo.secondary_history import FESTIVE, HISTORY_END, START, plan_bills
+from backend.demo.activity import plan_activity, pull_days, wait_days
+from backend.demo.secondary_history import FESTIVE, HISTORY_END, START
 from backend.demo.world import DemoWorld
+from backend.field.visit_models import NoOrderReason
 
 
 def test_secondary_history_carries_each_outlets_signal(demo_world: DemoWorld) -> None:
-    bills = list(plan_bills(demo_world, seed=7))
+    bills = plan_activity(demo_world, seed=7).bills
     by_outlet: dict[str, Decimal] = defaultdict(Decimal)
     halves: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     by_week: dict[int, Decimal] = defaultdict(Decimal)
@@ -53,3 +55,40 @@ def _ranks(values: list[float]) -> list[float]:
     for rank, i in enumerate(order):
         ranks[i] = float(rank)
     return ranks
+
+
+def test_visits_and_bills_tell_the_same_story(demo_world: DemoWorld) -> None:
+    activity = plan_activity(demo_world, seed=7)
+    bills, visits = activity.bills, activity.visits
+    visited = {(v.outlet.code, v.day) for v in visits}
+    productive = [v for v in visits if v.bill is not None]
+    captured = {b.captured_order_id: b for b in bills if b.captured_order_id}
+    # every productive visit's order is one bill of that outlet on that day, and every bill with
+    # a captured order comes from exactly one productive visit
+    assert len(captured) == len(productive)
+    for visit in productive:
+        assert visit.bill is not None and visit.bill.captured_order_id is not None
+        bill = captured[visit.bill.captured_order_id]
+        assert (bill.outlet.code, bill.day, bill.visit_id) == (
+            visit.outlet.code,
+            visit.day,
+            visit.id,
+        )
+        assert visit.is_open and visit.reason is None
+        assert -wait_days(bill.outlet) <= (bill.due - bill.day).days <= pull_days(bill.outlet)
+    # a desk order is placed on its due day; no bill is captured on a closed shop
+    desk = [b for b in bills if b.captured_order_id is None]
+    assert all(b.day == b.due for b in desk)
+    assert all(v.reason is NoOrderReason.SHOP_CLOSED for v in visits if not v.is_open)
+    assert all(v.bill is None for v in visits if not v.is_open)
+    # a call with nothing due takes no order (mostly "stock sufficient")
+    reasons = [v.reason for v in visits if v.bill is None and v.is_open]
+    assert reasons.count(NoOrderReason.STOCK_SUFFICIENT) > len(reasons) / 2
+    # the PJP drives most of the business: most calls are productive, most value is captured
+    # at visits, and the rest is ordered at the desk between visits
+    assert 0.5 < len(productive) / len(visits) < 0.75
+    at_visits = sum((b.value for b in captured.values()), Decimal(0))
+    assert Decimal("0.5") < at_visits / sum((b.value for b in bills), Decimal(0)) < Decimal("0.8")
+    assert any((b.outlet.code, b.day) not in visited for b in desk)
+    # bills come in date order (invoice numbers follow dates)
+    assert [b.day for b in bills] == sorted(b.day for b in bills)

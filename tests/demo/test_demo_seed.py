@@ -15,7 +15,14 @@ from backend.demo.day_plans import DEMO_TODAY
 from backend.demo.seed import seed_demo
 from backend.field.goal_models import Goal, GoalMetric
 from backend.field.pjp import tenant_today
-from backend.field.visit_models import VisitStockLine
+from backend.field.visit_models import (
+    CapturedOrder,
+    CapturedOrderLine,
+    CapturedOrderStatus,
+    Visit,
+    VisitOutcome,
+    VisitStockLine,
+)
 from backend.inventory.models import MovementKind, StockMovement
 from backend.kit.geo import point_coordinates
 from backend.ledger.models import AccountKind, DocumentSeries, Journal, LedgerAccount
@@ -25,12 +32,14 @@ from backend.parties.models import Retailer
 from backend.planning.models import DayPlan
 from backend.secondary.models import (
     RESTOCKED_REASONS,
+    OrderSource,
     ReturnReason,
     SalesReturn,
     SecondaryDocument,
     SecondaryDocumentKind,
     SecondaryLine,
     SecondaryLineBatch,
+    SecondaryOrder,
 )
 from backend.territories.models import Territory
 from tests.factories.ledger import assert_ledger_invariants
@@ -65,8 +74,58 @@ async def test_seeding_twice_creates_the_demo_tenant_once(session: AsyncSession)
         }
     )
     await _assert_primary_history(session, first.tenant_id)
+    await _assert_visits_match_invoices(session)
     await _assert_returns(session)
     await _assert_stock_counts(session)
+
+
+async def _assert_visits_match_invoices(session: AsyncSession) -> None:
+    # every productive visit captured one order, converted to a VISIT secondary order billed on
+    # the visit's day at the visited outlet; every other order came from the desk
+    productive = await session.scalar(
+        select(func.count()).select_from(Visit).where(Visit.outcome == VisitOutcome.PRODUCTIVE)
+    )
+    matched = await session.scalar(
+        select(func.count())
+        .select_from(Visit)
+        .join(CapturedOrder, CapturedOrder.visit_id == Visit.id)
+        .join(SecondaryOrder, SecondaryOrder.id == CapturedOrder.secondary_order_id)
+        .join(SecondaryDocument, SecondaryDocument.order_id == SecondaryOrder.id)
+        .where(
+            CapturedOrder.status == CapturedOrderStatus.CONVERTED,
+            SecondaryOrder.captured_order_id == CapturedOrder.id,
+            SecondaryOrder.source == OrderSource.VISIT,
+            SecondaryOrder.retailer_id == Visit.retailer_id,
+            SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
+            SecondaryDocument.issued_on == Visit.visit_date,
+            Visit.outcome == VisitOutcome.PRODUCTIVE,
+        )
+    )
+    by_source = dict(
+        (
+            await session.execute(
+                select(SecondaryOrder.source, func.count()).group_by(SecondaryOrder.source)
+            )
+        ).all()
+    )
+    assert productive and matched == productive == by_source[OrderSource.VISIT]
+    assert by_source[OrderSource.DESK] > 0
+    # a captured order's lines are its invoice's lines
+    differing = await session.scalar(
+        select(func.count())
+        .select_from(CapturedOrderLine)
+        .join(CapturedOrder, CapturedOrder.id == CapturedOrderLine.order_id)
+        .join(SecondaryOrder, SecondaryOrder.id == CapturedOrder.secondary_order_id)
+        .join(SecondaryDocument, SecondaryDocument.order_id == SecondaryOrder.id)
+        .outerjoin(
+            SecondaryLine,
+            (SecondaryLine.document_id == SecondaryDocument.id)
+            & (SecondaryLine.product_id == CapturedOrderLine.product_id)
+            & (SecondaryLine.quantity == CapturedOrderLine.quantity),
+        )
+        .where(SecondaryLine.id.is_(None))
+    )
+    assert differing == 0
 
 
 async def _assert_primary_history(session: AsyncSession, tenant_id: uuid.UUID) -> None:

@@ -6,9 +6,9 @@ import uuid
 from collections import Counter
 from datetime import date, timedelta
 
-from backend.demo.field_history import plan_beats
+from backend.demo.field_history import pjp_of, plan_beats
 from backend.demo.world import build_world
-from backend.field.calendar import PjpLine, RepPjp, beat_for
+from backend.field.calendar import beat_for
 
 
 def test_each_outlet_is_in_one_beat_and_visited_at_its_class_frequency_in_a_month() -> None:
@@ -17,21 +17,7 @@ def test_each_outlet_is_in_one_beat_and_visited_at_its_class_frequency_in_a_mont
     outlets = [o for o in world.retailers if o.territory_code == rep.territory_code]
     planned = plan_beats(rep, outlets)
     beat_ids = [uuid.UUID(int=i + 1) for i in range(len(planned))]
-    calendar = RepPjp(
-        uuid.UUID(int=0),
-        tuple(
-            PjpLine(
-                bid,
-                line.weekday,
-                line.frequency,
-                line.valid_from,
-                None,
-                line.week_parity,
-                line.week_of_month,
-            )
-            for bid, (_, line, _) in zip(beat_ids, planned, strict=True)
-        ),
-    )
+    calendar = pjp_of(uuid.UUID(int=0), planned, beat_ids)
     members = {bid: chunk for bid, (_, _, chunk) in zip(beat_ids, planned, strict=True)}
 
     visits: Counter[str] = Counter()
