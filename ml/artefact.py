@@ -24,7 +24,7 @@ from ml.modeling import Regressor
 
 ARTEFACT_FORMAT_VERSION = 1
 # Bump when a feature's meaning changes, so old models are refused instead of fed wrong inputs.
-FEATURE_SET_VERSION = "2026-11-25.2"
+FEATURE_SET_VERSION = "2026-11-25.3"
 MODEL_FILE = "model.pkl"
 CARD_FILE = "card.json"
 

@@ -35,7 +35,13 @@ SALES_FEATURES = (
     "value_last_year_horizon",
     "value_last_year_before",
 )
-VISIT_FEATURES = ("visits_91", "productive_rate_91", "days_since_last_visit")
+VISIT_FEATURES = (
+    "visits_91",
+    "productive_rate_91",
+    "days_since_last_visit",
+    "visit_interval_days",
+    "days_to_next_visit",
+)
 OFFTAKE_FEATURES = ("offtake_quantity_28", "offtake_quantity_91")
 CALENDAR_FEATURES = (
     "cutoff_month",
@@ -46,7 +52,13 @@ CALENDAR_FEATURES = (
 # behind them than the cutoffs scored, so totals over fixed windows (91 days, a year…) would mean
 # different things in training and in use. The model then reads these instead: daily rates over
 # the history observed before the cutoff (the last 364 days at most; the last 28 for `_28`).
-RATE_FEATURES = ("value_per_day", "orders_per_day", "quantity_per_day", "value_per_day_28")
+RATE_FEATURES = (
+    "value_per_day",
+    "orders_per_day",
+    "quantity_per_day",
+    "value_per_day_28",
+    "replenishment_per_day",
+)
 VISIT_RATE_FEATURES = ("visits_per_day",)
 OFFTAKE_RATE_FEATURES = ("offtake_per_day",)
 # ... and leaves out the features whose meaning depends on how much history there is.
@@ -224,7 +236,32 @@ def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np
     out["orders_per_day"] = out["orders_364"] / observed
     out["quantity_per_day"] = _window(n, retailer, age, LOOKBACK_DAYS, quantity) / observed
     out["value_per_day_28"] = out["value_28"] / min(28, observed)
+    out["replenishment_per_day"] = _replenishment_rate(n, retailer, day, value)
     return out
+
+
+def _replenishment_rate(
+    n: int, retailer: np.ndarray, day: np.ndarray, value: np.ndarray
+) -> np.ndarray:
+    """Value per day between a retailer's first and last order, the first order left out.
+
+    An order restocks what sold since the previous one, so the orders after the first, over the
+    days they cover, estimate the outlet's rate of sale without the bias of a window that cuts
+    into its first cycle (NaN with fewer than two order days). Rows sorted by retailer and day.
+    """
+    rate = np.full(n, np.nan)
+    if not len(retailer):
+        return rate
+    run_start = np.r_[True, retailer[1:] != retailer[:-1]]
+    run_end = np.r_[retailer[1:] != retailer[:-1], True]
+    first, last = np.full(n, -1), np.full(n, -1)
+    first[retailer[run_start]] = day[run_start]
+    last[retailer[run_end]] = day[run_end]
+    after_first = np.bincount(retailer[~run_start], weights=value[~run_start], minlength=n)
+    span = last - first
+    covered = span > 0
+    rate[covered] = after_first[covered] / span[covered]
+    return rate
 
 
 def _observed_days(history: History, cutoff: int) -> int:
@@ -270,10 +307,14 @@ def _visit_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
         rate = productive / count
     since = np.where(last > np.iinfo(np.int64).min, cutoff - last, np.nan)
     per_day = _window(n, retailer, age, LOOKBACK_DAYS, None) / _observed_days(history, cutoff)
+    # a beat comes round on its cycle: the next call is about one visit interval after the last
+    interval, _ = _order_intervals(n, retailer, visits.day[keep])
     return {
         "visits_91": count,
         "productive_rate_91": rate,
         "days_since_last_visit": since,
+        "visit_interval_days": interval,
+        "days_to_next_visit": interval - since,
         "visits_per_day": per_day,
     }
 
