@@ -18,16 +18,24 @@ on D are worth nothing to that plan that day. Without a ranking model trained on
 planner's prize is the `baseline:rhythm` figure (each outlet's own invoice rhythm and value over
 the weeks before D).
 
-In the demo, invoices follow each outlet's own rhythm and are billed from the distributor's desk,
-independently of the reps' visits; an outlet's rhythm is therefore easy to read from its history,
-and that is what the planner exploits. The uplift below is honest for this data and far above the
-~12% vendors claim; it is not a forecast for a real tenant, whose purchases also depend on the
-visits themselves.
+In the demo, visits and invoices are planned together (`backend/demo/activity.py`): an outlet
+buys on its own rhythm, and a purchase falling due a few days after (or just before) a PJP visit
+is captured at that visit; the others are ordered at the distributor's desk. So the beat's
+outlets did buy at the beat's visits, and the week's purchases of an outlet are its demand
+whoever takes the order: the assumption above credits a plan with an outlet's whole week when it
+visits on D, which favours a plan that visits outlets due in the days after D. The `strict` line
+therefore also scores every plan by the purchases in [D, D+2] only (an outlet gives a visiting
+rep the order due within the next two days: the demo's shortest pull, for weekly outlets). The
+outlets' rhythms are easy to read from their history, and that is what the planner exploits;
+the figures are honest for this data and far above the ~12% vendors claim, not a forecast for
+a real tenant.
 
-Measured on a fresh `jalur demo seed` (with returns; 8 reps × 3 days, 2026-11-16..18, load 2.6,
-27 s): PJP beat 13.63 M per rep-day at 7.9 visits and 51 min travel; Jalur with the rep's visit
-cap 63.24 M at 24.3 visits, 63 min (+364.0%, much of it from filling the shift); Jalur held to the
-beat's 7.9 visits 37.20 M at 39 min (+172.9%: choosing and ordering outlets alone).
+Measured on a fresh `jalur demo seed` (visits and invoices planned together; 16 reps × 6 days,
+2026-11-12..18, load 2.6, 101 s): PJP beat 15.65 M per rep-day at 7.4 visits and 50 min travel;
+Jalur with the rep's visit cap 67.89 M at 24.6 visits, 67 min (+333.7%, much of it from filling
+the shift); Jalur held to the beat's 7.4 visits 39.93 M at 38 min (+155.1%: choosing and
+ordering outlets alone). Strict 3-day window: PJP 13.17 M, Jalur 35.31 M (+168.1%), Jalur at the
+beat's count 22.72 M (+72.5%).
 
     .venv/bin/python bench/plan_value.py [--reps 10] [--days 6]
 """
