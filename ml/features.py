@@ -201,6 +201,30 @@ def _order_intervals(
     return median, spread
 
 
+def _first_last(
+    n: int, retailer: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each retailer's first and last day (-1 where none) and which rows open a retailer's run,
+    from rows sorted by retailer then day."""
+    first, last = np.full(n, -1), np.full(n, -1)
+    run_start = np.r_[True, retailer[1:] != retailer[:-1]] if len(retailer) else np.ones(0, bool)
+    run_end = np.r_[retailer[1:] != retailer[:-1], True] if len(retailer) else np.ones(0, bool)
+    first[retailer[run_start]] = day[run_start]
+    last[retailer[run_end]] = day[run_end]
+    return first, last, run_start
+
+
+def _mean_gap(n: int, retailer: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Each retailer's mean gap between its first and last row's days (NaN below two rows),
+    from rows sorted by retailer then day: O(rows), no grouping."""
+    first, last, _ = _first_last(n, retailer, day)
+    count = np.bincount(retailer, minlength=n)
+    gap = np.full(n, np.nan)
+    several = count > 1
+    gap[several] = (last[several] - first[several]) / (count[several] - 1)
+    return gap
+
+
 def _sales_features(history: History, cutoff: int, horizon: int) -> dict[str, np.ndarray]:
     n, daily = history.n_retailers, history.daily
     keep = (daily.day < cutoff) & (daily.day >= cutoff - LOOKBACK_DAYS)
@@ -249,17 +273,11 @@ def _replenishment_rate(
     days they cover, estimate the outlet's rate of sale without the bias of a window that cuts
     into its first cycle (NaN with fewer than two order days). Rows sorted by retailer and day.
     """
-    rate = np.full(n, np.nan)
-    if not len(retailer):
-        return rate
-    run_start = np.r_[True, retailer[1:] != retailer[:-1]]
-    run_end = np.r_[retailer[1:] != retailer[:-1], True]
-    first, last = np.full(n, -1), np.full(n, -1)
-    first[retailer[run_start]] = day[run_start]
-    last[retailer[run_end]] = day[run_end]
+    first, last, run_start = _first_last(n, retailer, day)
     after_first = np.bincount(retailer[~run_start], weights=value[~run_start], minlength=n)
     span = last - first
     covered = span > 0
+    rate = np.full(n, np.nan)
     rate[covered] = after_first[covered] / span[covered]
     return rate
 
@@ -308,7 +326,7 @@ def _visit_features(history: History, cutoff: int) -> dict[str, np.ndarray]:
     since = np.where(last > np.iinfo(np.int64).min, cutoff - last, np.nan)
     per_day = _window(n, retailer, age, LOOKBACK_DAYS, None) / _observed_days(history, cutoff)
     # a beat comes round on its cycle: the next call is about one visit interval after the last
-    interval, _ = _order_intervals(n, retailer, visits.day[keep])
+    interval = _mean_gap(n, retailer, visits.day[keep])
     return {
         "visits_91": count,
         "productive_rate_91": rate,

@@ -138,3 +138,38 @@ def test_unknown_holiday_country_is_a_clear_error(tiny_tables: Tables) -> None:
     spec = make_feature_spec(history, country="XX")
     with pytest.raises(ValueError, match="country 'XX' is not known"):
         build_features(history, spec, CUTOFF)
+
+
+def test_replenishment_rate_and_visit_rhythm_hand_checked() -> None:
+    retailers = pd.DataFrame({"retailer_id": ["A", "B"]})
+    sales = pd.DataFrame(
+        {
+            "retailer_id": ["A", "A", "A", "B"],
+            "date": pd.to_datetime(["2025-01-01", "2025-01-08", "2025-01-15", "2025-01-10"]),
+            "sku": "S1",
+            "quantity": 1.0,
+            "value": [70.0, 20.0, 36.0, 5.0],
+        }
+    )
+    visits = pd.DataFrame(
+        {
+            "retailer_id": ["A", "A", "A", "B"],
+            "date": pd.to_datetime(["2025-01-01", "2025-01-08", "2025-01-15", "2025-01-10"]),
+            "rep_id": "S1",
+            "productive": True,
+        }
+    )
+    history = build_history(Tables(retailers, sales, visits))
+    features = build_features(
+        history, make_feature_spec(history, short_history=True), pd.Timestamp("2025-01-20")
+    )
+    # the orders after the first (20 + 36) over the 14 days from the first to the last
+    assert features.loc["A", "replenishment_per_day"] == 4.0
+    # a beat every 7 days, last call 5 days before the cutoff: the next is due in 2
+    assert (features.loc["A", "visit_interval_days"], features.loc["A", "days_to_next_visit"]) == (
+        7.0,
+        2.0,
+    )
+    # one order, one visit: no rate, no rhythm
+    for column in ("replenishment_per_day", "visit_interval_days", "days_to_next_visit"):
+        assert np.isnan(features.loc["B", column])
