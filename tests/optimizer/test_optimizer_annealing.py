@@ -115,3 +115,24 @@ def test_bench_runner_solves_a_solomon_instance(tmp_path: Path) -> None:
     report = check_vrptw(instance, row["routes"], instance.vehicles)
     assert report.feasible, report.violations
     assert row["objective"] == round(report.distance, 2)
+
+
+def test_annealed_descent_chain_keeps_its_best_and_stays_feasible() -> None:
+    from optimizer.benchmark_model import optw_spec
+    from optimizer.benchmarks import parse_toptw
+    from optimizer.feasibility import check_optw
+    from optimizer.portfolio import descent_chain
+
+    instance = parse_toptw(DATA.parent / "optw" / "rc103.txt")
+    spec, _ = optw_spec(instance, 1)
+    config = SearchConfig(time_limit_s=10)
+    first = descent_chain(spec, config, [5], 10).best
+    chain = descent_chain(
+        spec, config, range(5, 5 + 30 * 1000, 1000), 10, temperatures=(0.01, 0.001)
+    )
+    assert first is not None and chain.best is not None
+    assert chain.restarts_run == 30
+    assert chain.best.objective <= first.objective
+    routes = [[int(n) for n in route] for route in chain.best.routes]
+    report = check_optw(instance, routes, 1, 1)
+    assert report.feasible, report.violations
