@@ -7,6 +7,7 @@ an otherwise deterministic search.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import random
 import time
@@ -119,6 +120,7 @@ def descent_chain(
     time_limit_s: float,
     warm_start: list[list[int]] | None = None,
     opening_s: float = 0.0,
+    temperatures: tuple[float, float] | None = None,
 ) -> DescentChain:
     """Iterated greedy descents: each restart ruins the best routes and descends again.
 
@@ -128,25 +130,33 @@ def descent_chain(
     from ``warm_start`` when given (and feasible), otherwise from the first-solution heuristic.
     With ``opening_s`` > 0 the first run is instead ``config``'s own metaheuristic (GLS) for
     that long: on large instances the first solution is a deep local optimum.
+    With ``temperatures`` (start, end), each restart ruins the *current* routes instead of
+    the best, and a descent's result replaces them by simulated annealing: a result worse by
+    d is accepted with probability exp(-d / T), T cooling geometrically over the time limit
+    from start to end, both in units of the spec's total prize (times the prize weight).
     """
     descent = replace(config, metaheuristic="GREEDY_DESCENT")
     began = time.perf_counter()
     deadline = began + time_limit_s
     best: EngineResult | None = None
+    current: EngineResult | None = None
+    scale = spec.prize_weight() * max(1, sum(spec.prize))
+    rng = random.Random(seeds[0] if len(seeds) else 0)
     complete, seen, run = True, 0, 0
     for seed in seeds:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.005:
             complete = False
             break
-        start = warm_start if best is None else ruin(best.routes, seed)
+        base = current if temperatures is not None else best
+        start = warm_start if base is None else ruin(base.routes, seed)
         if best is None and opening_s > 0:
             opening = replace(config, time_limit_s=min(opening_s, remaining))
             result = solve_seeded(spec, opening, seed, start)
             run += 1
             if result is not None:
                 seen += result.solutions_seen
-                best = result
+                best = current = result
             continue
         result = solve_seeded(spec, replace(descent, time_limit_s=remaining), seed, start)
         run += 1
@@ -160,6 +170,14 @@ def descent_chain(
             complete = False
         if best is None or result.objective < best.objective:
             best = result
+        if current is None or result.objective < current.objective:
+            current = result
+        elif temperatures is not None:
+            progress = min(1.0, (time.perf_counter() - began) / time_limit_s)
+            first, last = temperatures
+            temperature = scale * first * (last / first) ** progress
+            if rng.random() < math.exp(-(result.objective - current.objective) / temperature):
+                current = result
     return DescentChain(best, complete, seen, run, time.perf_counter() - began)
 
 
@@ -188,10 +206,15 @@ def solve_portfolio(
     return best, results
 
 
-def _descent_job(job: tuple[RoutingSpec, SearchConfig, int, float]) -> EngineResult | None:
-    spec, config, seed, opening_s = job
+def _descent_job(
+    job: tuple[RoutingSpec, SearchConfig, int, float, tuple[float, float] | None],
+) -> EngineResult | None:
+    spec, config, seed, opening_s, temperatures = job
     seeds = range(seed, seed + 10**12, 1000)  # the time limit ends the chain
-    return descent_chain(spec, config, seeds, config.time_limit_s, opening_s=opening_s).best
+    chain = descent_chain(
+        spec, config, seeds, config.time_limit_s, opening_s=opening_s, temperatures=temperatures
+    )
+    return chain.best
 
 
 def solve_descent_portfolio(
@@ -199,10 +222,11 @@ def solve_descent_portfolio(
     chains: Sequence[tuple[SearchConfig, int]],
     workers: int,
     opening_share: float = 0.0,
+    temperatures: tuple[float, float] | None = None,
 ) -> EngineResult | None:
     """Run one descent chain per (config, seed) over ``workers`` processes until each
     config's time limit (the first ``opening_share`` of it in GLS); return the best result."""
-    jobs = [(spec, c, seed, c.time_limit_s * opening_share) for c, seed in chains]
+    jobs = [(spec, c, seed, c.time_limit_s * opening_share, temperatures) for c, seed in chains]
     if workers <= 1 or len(jobs) == 1:
         results = [_descent_job(job) for job in jobs]
     else:
