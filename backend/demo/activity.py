@@ -28,12 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from backend.demo.field_history import (
-    HISTORY_END,
-    HISTORY_WEEKS,
-    pjp_of,
-    plan_beats,
-)
+from backend.demo.field_history import history_days, pjp_of, plan_beats
 from backend.demo.records import DemoRep, DemoRetailer, DemoWorld
 from backend.demo.secondary_history import PlannedBill, plan_bills
 from backend.field.calendar import beat_for
@@ -42,7 +37,6 @@ from backend.field.visit_models import NoOrderReason
 from backend.kit.db import new_id
 from backend.parties.hours import to_json
 
-FIRST_DAY = HISTORY_END - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
 # Why a call on an open shop with nothing due took no order: stock sufficient most of the time.
 NO_ORDER_REASONS = (
     (NoOrderReason.STOCK_SUFFICIENT, 6),
@@ -104,8 +98,7 @@ def plan_routes(world: DemoWorld) -> dict[tuple[str, date], list[DemoRetailer]]:
         beat_ids = [uuid.UUID(int=i + 1) for i in range(len(planned))]
         calendar = pjp_of(uuid.UUID(int=0), planned, beat_ids)
         members = {bid: chunk for bid, (_, _, chunk) in zip(beat_ids, planned, strict=True)}
-        for offset in range((HISTORY_END - FIRST_DAY).days + 1):
-            day = FIRST_DAY + timedelta(days=offset)
+        for day in history_days():
             stops = [o for bid in beat_for(calendar, day) for o in members[bid]]
             if stops:
                 routes[(rep.code, day)] = stops
@@ -114,7 +107,7 @@ def plan_routes(world: DemoWorld) -> dict[tuple[str, date], list[DemoRetailer]]:
 
 def plan_activity(world: DemoWorld, *, seed: int) -> DemoActivity:
     """Plan the history's visits and bills together (see the module's docstring)."""
-    routes = plan_routes(world)
+    routes = plan_routes(world)  # by rep, then by day
     visit_days: dict[str, list[date]] = defaultdict(list)
     for (_, day), outlets in sorted(routes.items(), key=lambda item: item[0][1]):
         for outlet in outlets:
@@ -128,23 +121,21 @@ def plan_activity(world: DemoWorld, *, seed: int) -> DemoActivity:
         (b.outlet.code, b.day): i for i, b in enumerate(bills) if b.day in visit_days[b.outlet.code]
     }
     zone = ZoneInfo(world.tenant.timezone)
+    reps = {rep.code: rep for rep in world.reps}
+    rngs = {code: random.Random(f"{seed}:{code}") for code in reps}
     visits: list[PlannedVisit] = []
-    for rep in world.reps:
-        rng = random.Random(f"{seed}:{rep.code}")
-        shift_start = time.fromisoformat(rep.shift_start)
-        for offset in range((HISTORY_END - FIRST_DAY).days + 1):
-            day = FIRST_DAY + timedelta(days=offset)
-            clock = datetime.combine(day, shift_start, zone)
-            for outlet in routes.get((rep.code, day), ()):
-                clock += timedelta(minutes=rng.randint(6, 18))
-                index = at_visit.get((outlet.code, day))
-                due = bills[index] if index is not None else None
-                visit = _visit(rng, rep, outlet, clock, due)
-                if index is not None and due is not None:
-                    # captured at the visit, or (shop closed) ordered at the desk when due
-                    bills[index] = visit.bill or replace(due, day=due.due)
-                visits.append(visit)
-                clock = visit.checked_out
+    for (code, day), outlets in routes.items():
+        rep, rng = reps[code], rngs[code]
+        clock = datetime.combine(day, time.fromisoformat(rep.shift_start), zone)
+        for outlet in outlets:
+            clock += timedelta(minutes=rng.randint(6, 18))
+            index = at_visit.get((outlet.code, day))
+            visit = _visit(rng, rep, outlet, clock, None if index is None else bills[index])
+            if index is not None:
+                # captured at the visit, or (shop closed) ordered at the desk when due
+                bills[index] = visit.bill or replace(bills[index], day=bills[index].due)
+            visits.append(visit)
+            clock = visit.checked_out
     bills.sort(key=lambda b: (b.day, b.outlet.code))
     return DemoActivity(visits, bills)
 

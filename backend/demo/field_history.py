@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, time
+from datetime import UTC, date, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
@@ -33,7 +33,7 @@ from backend.field.visit_models import (
     VisitOutcome,
 )
 from backend.identity.models import User
-from backend.kit.db import new_id
+from backend.kit.db import insert_batches, new_id
 from backend.kit.geo import point_element
 from backend.parties.models import Retailer
 from backend.territories.models import Territory
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 PJP_START = date(2026, 8, 3)  # a Monday
 HISTORY_END = date(2026, 11, 24)  # the last day of history: the demo's "yesterday"
 HISTORY_WEEKS = 12
+FIRST_DAY = HISTORY_END - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
 WORKDAYS = range(6)  # Monday to Saturday
 GEOFENCE_M = 100.0  # the default radius (no tenant setting in the demo)
 GROUPS = {
@@ -88,6 +89,11 @@ def plan_beats(
             )
             planned.append((f"{rep.code}-{outlet_class}{index + 1:02d}", line, chunk))
     return planned
+
+
+def history_days() -> list[date]:
+    """Every day of the history, FIRST_DAY to HISTORY_END."""
+    return [FIRST_DAY + timedelta(days=k) for k in range((HISTORY_END - FIRST_DAY).days + 1)]
 
 
 def pjp_of(
@@ -286,6 +292,5 @@ async def _insert_visits(
             for sku, quantity, _ in visit.bill.lines
         ]
     for model, rows in ((Visit, visits), (CapturedOrder, orders), (CapturedOrderLine, lines)):
-        for start in range(0, len(rows), 1000):
-            await session.execute(insert(model), rows[start : start + 1000])
+        await insert_batches(session, model, rows)
     return len(visits)

@@ -43,7 +43,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
-from backend.demo.field_history import HISTORY_END
+from backend.demo.field_history import FIRST_DAY, HISTORY_END
 from backend.demo.records import DemoRetailer
 from backend.demo.world import DemoWorld
 from backend.kit.db import insert_rows
@@ -72,8 +72,7 @@ from backend.secondary.models import (
 from backend.secondary.returns import DEFAULT_SERIES
 from backend.secondary.settings import DEFAULT_RETURN_WINDOW_DAYS
 
-WEEKS = 12
-START = HISTORY_END - timedelta(weeks=WEEKS) + timedelta(days=1)
+START = FIRST_DAY
 WEEKDAY_FACTOR = (1.15, 1.0, 0.95, 1.0, 1.1, 1.2, 0.6)  # Monday … Sunday
 FESTIVE = (date(2026, 11, 5), date(2026, 11, 14))  # the 11.11 shopping week
 FESTIVE_FACTOR = 1.6

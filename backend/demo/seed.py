@@ -24,7 +24,7 @@ from backend.demo.world import DemoWorld, build_world
 from backend.identity.models import Role, User
 from backend.identity.repository import tenant_id_for_code
 from backend.identity.service import TenantDraft, provision_tenant
-from backend.kit.db import new_id, set_tenant
+from backend.kit.db import insert_batches, new_id, set_tenant
 from backend.kit.geo import point_element
 from backend.parties.hours import to_json
 from backend.parties.models import Distributor, Retailer
@@ -188,8 +188,7 @@ async def _retailers(
         }
         for r in world.retailers
     ]
-    for start in range(0, len(rows), 1000):
-        await session.execute(insert(Retailer), rows[start : start + 1000])
+    await insert_batches(session, Retailer, rows)
 
 
 async def _products(session: AsyncSession, tenant_id: uuid.UUID, world: DemoWorld) -> None:

@@ -16,13 +16,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Product
 from backend.demo.field_history import HISTORY_END
 from backend.demo.world import DemoWorld
 from backend.identity.models import Role, User
+from backend.kit.db import insert_batches
 from backend.offtake.models import ImportSource, OfftakeImport, SellOutLine
 from backend.parties.models import Retailer
 
@@ -102,8 +103,7 @@ async def seed_sellout_history(
                         "external_id": None,
                     }
                 )
-    for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(SellOutLine), rows[start : start + CHUNK])
+    await insert_batches(session, SellOutLine, rows, batch=CHUNK)
     record.rows_total = record.rows_accepted = len(rows)
     await session.flush()
     return len(rows)

@@ -27,7 +27,7 @@ from typing import Any, cast
 from sqlalchemy import Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.demo.field_history import HISTORY_END, HISTORY_WEEKS
+from backend.demo.field_history import FIRST_DAY, HISTORY_END
 from backend.field.visit_models import Visit, VisitStockLine
 from backend.kit.db import insert_rows, without_nested_loops
 from backend.offtake.derive import DeriveSummary, derive_offtake, invoiced_purchases
@@ -36,7 +36,6 @@ from backend.parties.models import Retailer
 FOCUS_SKUS = 3
 EVERY = 2  # count at every second visit
 MISCOUNT_SHARE = 0.02
-FIRST_DAY = HISTORY_END - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
 
 
 async def seed_stock_counts(session: AsyncSession, *, seed: int) -> int:

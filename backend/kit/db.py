@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, bindparam, func, select, text
+from sqlalchemy import DateTime, Enum, MetaData, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -134,6 +134,19 @@ def str_enum(enum_cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
 
 
 BULK_ROWS = 20_000
+BATCH_ROWS = 1_000
+
+
+async def insert_batches(
+    session: AsyncSession, model: type[Any], rows: list[dict[str, Any]], *, batch: int = BATCH_ROWS
+) -> None:
+    """Insert ORM rows `batch` at a time through `insert(model)` (an executemany per batch).
+
+    Unlike `insert_rows`, Python-side column defaults run and any column type works (geometry,
+    JSON); it costs a round trip per row, so keep it for thousands of rows, not millions.
+    """
+    for start in range(0, len(rows), batch):
+        await session.execute(insert(model), rows[start : start + batch])
 
 
 async def insert_rows(

@@ -41,11 +41,11 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, delete, func, select, true
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.field.visit_models import Visit, VisitStockLine
 from backend.jobs.registry import job_handler
+from backend.kit.db import insert_batches
 from backend.kit.errors import ValidationFailed
 from backend.offtake.models import DerivedOfftake, OfftakeFlag
 from backend.parties.models import Retailer
@@ -321,8 +321,7 @@ async def derive_offtake(
         }
         for d in derived
     ]
-    for i in range(0, len(rows), INSERT_CHUNK):
-        await session.execute(insert(DerivedOfftake), rows[i : i + INSERT_CHUNK])
+    await insert_batches(session, DerivedOfftake, rows, batch=INSERT_CHUNK)
     return DeriveSummary(
         intervals=len(derived),
         flagged=sum(1 for d in derived if not d.plausible),

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from backend.kit.db import insert_batches
 from backend.kit.settings import ModelSettings
 from backend.ranking.errors import (
     ModelIncompatible,
@@ -247,6 +248,5 @@ async def score_into_table(
     ]
     await lock_tenant_ranking(session, tenant_id)  # two runs for one date: one after the other
     await session.execute(delete(RetailerScore).where(RetailerScore.as_of == as_of))
-    for start in range(0, len(rows), INSERT_BATCH):
-        await session.execute(insert(RetailerScore), rows[start : start + INSERT_BATCH])
+    await insert_batches(session, RetailerScore, rows, batch=INSERT_BATCH)
     return len(rows)
