@@ -22,6 +22,7 @@ from backend.billing.models import (
     NoteReason,
 )
 from backend.billing.payments import (
+    apply_allocations,
     apply_on_account,
     lock_on_account,
     lock_open_documents,
@@ -196,21 +197,18 @@ async def create_on_account_note(
         ),
         amount=draft.amount,
     )
-    by_id = {d.id: d for d in docs}
-    for doc_id, amount in plan_allocations(
-        [(d.id, d.open_amount) for d in docs], note.open_amount, None
-    ):
-        by_id[doc_id].open_amount -= amount
-        note.open_amount -= amount
-        session.add(
-            NoteAllocation(
-                id=uuid.uuid4(),
-                tenant_id=principal.tenant_id,
-                note_id=note.id,
-                document_id=doc_id,
-                amount=amount,
-            )
-        )
+    note.open_amount -= apply_allocations(
+        session,
+        docs,
+        plan_allocations([(d.id, d.open_amount) for d in docs], note.open_amount, None),
+        lambda doc_id, amount: NoteAllocation(
+            id=uuid.uuid4(),
+            tenant_id=principal.tenant_id,
+            note_id=note.id,
+            document_id=doc_id,
+            amount=amount,
+        ),
+    )
     await session.flush()
     return note
 

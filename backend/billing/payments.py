@@ -4,10 +4,11 @@ bounce a cheque (reverse its journal and give the invoices their open amounts ba
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -164,26 +165,44 @@ def plan_allocations(
     return plan
 
 
+def apply_allocations(
+    session: AsyncSession,
+    documents: Sequence[Any],
+    plan: Sequence[tuple[uuid.UUID, Decimal]],
+    allocation: Callable[[uuid.UUID, Decimal], object],
+) -> Decimal:
+    """Carry out a `plan_allocations` plan: take each amount off its document's `open_amount`
+    (`documents` are rows with `id` and `open_amount`, primary or secondary), add the
+    allocation row `allocation(document_id, amount)` makes, and return the total applied,
+    which the caller takes off what it allocated from (a payment, collection or note)."""
+    by_id = {d.id: d for d in documents}
+    applied = Decimal(0)
+    for doc_id, amount in plan:
+        by_id[doc_id].open_amount -= amount
+        applied += amount
+        session.add(allocation(doc_id, amount))
+    return applied
+
+
 async def _allocate(
     session: AsyncSession,
     payment: Payment,
     explicit: Sequence[tuple[uuid.UUID, Decimal]] | None,
     docs: list[BillingDocument],
 ) -> None:
-    by_id = {d.id: d for d in docs}
     plan = plan_allocations([(d.id, d.open_amount) for d in docs], payment.unallocated, explicit)
-    for doc_id, amount in plan:
-        by_id[doc_id].open_amount -= amount
-        payment.unallocated -= amount
-        session.add(
-            PaymentAllocation(
-                id=uuid.uuid4(),
-                tenant_id=payment.tenant_id,
-                payment_id=payment.id,
-                document_id=doc_id,
-                amount=amount,
-            )
-        )
+    payment.unallocated -= apply_allocations(
+        session,
+        docs,
+        plan,
+        lambda doc_id, amount: PaymentAllocation(
+            id=uuid.uuid4(),
+            tenant_id=payment.tenant_id,
+            payment_id=payment.id,
+            document_id=doc_id,
+            amount=amount,
+        ),
+    )
     await session.flush()
 
 

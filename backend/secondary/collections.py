@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.payments import plan_allocations
+from backend.billing.payments import apply_allocations, plan_allocations
 from backend.field.visit_models import Visit
 from backend.identity.models import Role, Tenant
 from backend.kit.errors import NotFound, ValidationFailed
@@ -113,7 +113,6 @@ async def _record(
             raise NotFound("no visit of this retailer with this id", field="input.visitId")
     # Plan (and check explicit allocations) before anything is written.
     docs = await lock_open_invoices(session, retailer.id)
-    by_id = {d.id: d for d in docs}
     plan = plan_allocations([(d.id, d.open_amount) for d in docs], draft.amount, draft.allocations)
     tenant = await session.get_one(Tenant, principal.tenant_id)
     collection = SecondaryCollection(
@@ -147,17 +146,17 @@ async def _record(
         party_id=retailer.id,
         actor_id=principal.user_id,
     )
-    for doc_id, amount in plan:
-        by_id[doc_id].open_amount -= amount
-        collection.unallocated -= amount
-        session.add(
-            SecondaryAllocation(
-                id=uuid.uuid4(),
-                tenant_id=principal.tenant_id,
-                collection_id=collection.id,
-                document_id=doc_id,
-                amount=amount,
-            )
-        )
+    collection.unallocated -= apply_allocations(
+        session,
+        docs,
+        plan,
+        lambda doc_id, amount: SecondaryAllocation(
+            id=uuid.uuid4(),
+            tenant_id=principal.tenant_id,
+            collection_id=collection.id,
+            document_id=doc_id,
+            amount=amount,
+        ),
+    )
     await session.flush()
     return collection

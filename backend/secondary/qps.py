@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.payments import plan_allocations
+from backend.billing.payments import apply_allocations, plan_allocations
 from backend.kit.errors import NotFound, ValidationFailed
 from backend.kit.idempotency import run_once
 from backend.parties.models import Retailer
@@ -181,21 +181,18 @@ async def _credit(
     note.gross = note.net = note.total = note.open_amount = credit.credit
     await session.flush()
     await post_document(session, note, actor_id=principal.user_id)
-    by_id = {d.id: d for d in docs}
-    for doc_id, amount in plan_allocations(
-        [(d.id, d.open_amount) for d in docs], note.open_amount, None
-    ):
-        by_id[doc_id].open_amount -= amount
-        note.open_amount -= amount
-        session.add(
-            SecondaryNoteAllocation(
-                id=uuid.uuid4(),
-                tenant_id=principal.tenant_id,
-                note_id=note.id,
-                document_id=doc_id,
-                amount=amount,
-            )
-        )
+    note.open_amount -= apply_allocations(
+        session,
+        docs,
+        plan_allocations([(d.id, d.open_amount) for d in docs], note.open_amount, None),
+        lambda doc_id, amount: SecondaryNoteAllocation(
+            id=uuid.uuid4(),
+            tenant_id=principal.tenant_id,
+            note_id=note.id,
+            document_id=doc_id,
+            amount=amount,
+        ),
+    )
     await record_qps_accrual(
         session,
         scheme=scheme,
