@@ -30,7 +30,7 @@ from optimizer.search import SearchConfig
 
 INT64_SAFE = 2**62
 DEFAULT_SOLUTION_LIMIT = 3000  # accepted solutions per descent: a deterministic work cap
-DEFAULT_RESTARTS = 24  # greedy descents in the ruin-and-restart chain (see README, rep day)
+DEFAULT_RESTARTS = 20  # greedy descents in the ruin-and-restart chain (see README, rep day)
 
 
 def start_windows(stop: Stop) -> list[tuple[int, int]]:
