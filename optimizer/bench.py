@@ -27,6 +27,7 @@ from optimizer.benchmarks import (
     parse_toptw,
 )
 from optimizer.feasibility import CheckReport, check_optw, check_vrptw
+from optimizer.orienteering import OrienteeringConfig, orienteering_portfolio
 from optimizer.portfolio import solve_descent_portfolio
 from optimizer.search import SearchConfig
 
@@ -71,12 +72,15 @@ def solve_instance(
         spec = vrptw_spec(instance)
     # Leave room for process start-up and model building inside the per-instance budget.
     budget = max(0.2, time_limit - 0.4)
+    if instance.kind == "optw" and (
+        instance.n_customers > DESCENT_MAX_CUSTOMERS or routes > DESCENT_MAX_ROUTES
+    ):
+        found = orienteering_portfolio(spec, orienteering_chains(budget, seed), workers)
+        elapsed = time.perf_counter() - started
+        return ([] if found is None else [r for r in found.routes if r]), elapsed
     if instance.kind == "optw":
-        opening = 0.0 if instance.n_customers <= DESCENT_MAX_CUSTOMERS else OPENING_SHARE
         chains = descent_chains(budget, seed, workers)
-        best = solve_descent_portfolio(
-            spec, chains, workers, opening_share=opening, temperatures=OPTW_TEMPERATURES
-        )
+        best = solve_descent_portfolio(spec, chains, workers, temperatures=OPTW_TEMPERATURES)
     else:
         annealed = anneal_portfolio(spec, vrptw_chains(budget, seed), workers)
         elapsed = time.perf_counter() - started
@@ -87,19 +91,17 @@ def solve_instance(
     return [route for route in best.routes if route], elapsed
 
 
-# OPTW/TOPTW: per process, a chain of greedy descents, each from the best routes with a
-# block ruined (subset r104 r108 rc104 rc108 c105 at 10 s: 0.32% mean gap vs 2.14% for the
-# former GLS restart chains). Above this size (pr04-pr06, pr09, pr10) the first solution is
-# a deep local optimum that one ruined block does not escape: GLS opens the chain for
-# OPENING_SHARE of the time (pr05, pr10 with m = 2 at 20 s: 12.83% vs 15.47%). With the
-# annealed chains a shorter opening pays: pr05 pr06 pr10 at 20 s, m = 2: 4.20% (0.25) vs 6.04%
-# (0.5) vs 4.61% (0.1); m = 4: 6.06% (0.25) vs 6.63% (0.5).
+# OPTW/TOPTW up to DESCENT_MAX_CUSTOMERS and DESCENT_MAX_ROUTES: per process, a chain of
+# greedy OR-Tools descents, each from the current routes with a block ruined, accepted by
+# simulated annealing (temperatures in units of the total prize, cooled over the time limit):
+# OPTW subset rc103 rc102 c103 rc108 rc106 r107 at 10 s 0.11% vs 1.35% when always restarting
+# from the best. Above either (pr04-pr06, pr09, pr10: 192-288 customers; 3 or 4 routes) one
+# descent takes up to seconds and few restarts fit, so the prize-collecting ruin-and-recreate
+# of optimizer.orienteering runs instead. At 20 s on pr01-pr10 (optimizer/README.md): the five
+# large ones, m = 1..4, 4.61% with descent chains, 1.62% with ruin-and-recreate; the five
+# small ones with m = 3, 4: 1.99% vs 1.11%; with m = 1, 2 descent chains stay ahead.
 DESCENT_MAX_CUSTOMERS = 150
-OPENING_SHARE = 0.25
-# Restarts ruin the current routes, which a descent's result replaces by simulated annealing
-# (temperatures in units of the total prize, cooled over the time limit): OPTW subset rc103
-# rc102 c103 rc108 rc106 r107 at 10 s 0.11% vs 1.35% when always restarting from the best;
-# TOPTW pr03 pr05 pr08 pr10 with m = 2 at 20 s 2.48% vs 4.08%.
+DESCENT_MAX_ROUTES = 2
 OPTW_TEMPERATURES = (0.01, 0.0001)
 
 
@@ -109,6 +111,15 @@ def descent_chains(budget: float, seed: int, workers: int) -> list[tuple[SearchC
     return [
         (SearchConfig(time_limit_s=budget, first_solution=firsts[k % 2]), seed + k)
         for k in range(max(1, workers))
+    ]
+
+
+def orienteering_chains(budget: float, seed: int) -> list[OrienteeringConfig]:
+    """Return the large-TOPTW portfolio: two ruin-and-recreate chains, one per process,
+    removing about 5 and about 10 visits per iteration (the better size varies by instance)."""
+    return [
+        OrienteeringConfig(time_limit_s=budget, seed=seed, avg_removed=5, max_string=5),
+        OrienteeringConfig(time_limit_s=budget, seed=seed + 1, avg_removed=10, max_string=10),
     ]
 
 
