@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import random
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.engine import RoutingEngine, RoutingSpec
-from optimizer.portfolio import permute_spec, seed_order
+from optimizer.portfolio import permute_spec, run_chains, seed_order
 from optimizer.search import SearchConfig
 
 
@@ -270,10 +269,6 @@ def anneal(spec: RoutingSpec, config: AnnealConfig) -> AnnealResult | None:
     return AnnealResult(routes, best_cost, iterations, opening_cost)
 
 
-def _anneal_job(job: tuple[RoutingSpec, AnnealConfig]) -> AnnealResult | None:
-    return anneal(*job)
-
-
 def anneal_portfolio(
     spec: RoutingSpec, configs: Sequence[AnnealConfig], workers: int
 ) -> AnnealResult | None:
@@ -281,12 +276,5 @@ def anneal_portfolio(
 
     With one worker the chains run one after the other, each with its share of the time.
     """
-    if workers <= 1 or len(configs) == 1:
-        share = 1 / len(configs)
-        jobs = [(spec, replace(c, time_limit_s=c.time_limit_s * share)) for c in configs]
-        results = [_anneal_job(job) for job in jobs]
-    else:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(configs))) as pool:
-            results = pool.map(_anneal_job, [(spec, c) for c in configs])
-    found = [r for r in results if r is not None]
+    found = run_chains(anneal, spec, configs, workers)
     return min(found, key=lambda r: r.cost) if found else None

@@ -28,16 +28,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import random
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.engine import RoutingEngine, RoutingSpec
+from optimizer.portfolio import run_chains
 from optimizer.search import SearchConfig
 
 
@@ -259,7 +259,7 @@ def anneal_orienteering(spec: RoutingSpec, config: OrienteeringConfig) -> Orient
     opening_prize = current_prize
     iterations = 0
     span = max(1e-9, deadline - time.perf_counter())
-    while (now := time.perf_counter()) < deadline:
+    while moves.customers and (now := time.perf_counter()) < deadline:
         ruined = moves.ruin(current, rng, config.avg_removed, config.max_string)
         visited = {c for route in ruined for c in route}
         unvisited = [c for c in moves.customers if c not in visited]
@@ -278,10 +278,6 @@ def anneal_orienteering(spec: RoutingSpec, config: OrienteeringConfig) -> Orient
     return OrienteeringResult(best, best_prize, best_travel, iterations, opening_prize)
 
 
-def _orienteering_job(job: tuple[RoutingSpec, OrienteeringConfig]) -> OrienteeringResult | None:
-    return anneal_orienteering(*job)
-
-
 def orienteering_portfolio(
     spec: RoutingSpec, configs: Sequence[OrienteeringConfig], workers: int
 ) -> OrienteeringResult | None:
@@ -289,12 +285,5 @@ def orienteering_portfolio(
 
     With one worker the chains run one after the other, each with its share of the time.
     """
-    if workers <= 1 or len(configs) == 1:
-        share = 1 / len(configs)
-        jobs = [(spec, replace(c, time_limit_s=c.time_limit_s * share)) for c in configs]
-        results = [_orienteering_job(job) for job in jobs]
-    else:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(configs))) as pool:
-            results = pool.map(_orienteering_job, [(spec, c) for c in configs])
-    found = [r for r in results if r is not None]
+    found = run_chains(anneal_orienteering, spec, configs, workers)
     return max(found, key=lambda r: (r.prize, -r.travel)) if found else None

@@ -11,8 +11,9 @@ import math
 import multiprocessing
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -119,7 +120,6 @@ def descent_chain(
     seeds: Sequence[int],
     time_limit_s: float,
     warm_start: list[list[int]] | None = None,
-    opening_s: float = 0.0,
     temperatures: tuple[float, float] | None = None,
 ) -> DescentChain:
     """Iterated greedy descents: each restart ruins the best routes and descends again.
@@ -128,8 +128,6 @@ def descent_chain(
     whatever the machine's speed: ``time_limit_s`` (shared by the whole chain) is only a
     safety cap, and ``complete`` says whether it cut the chain. The first descent starts
     from ``warm_start`` when given (and feasible), otherwise from the first-solution heuristic.
-    With ``opening_s`` > 0 the first run is instead ``config``'s own metaheuristic (GLS) for
-    that long: on large instances the first solution is a deep local optimum.
     With ``temperatures`` (start, end), each restart ruins the *current* routes instead of
     the best, and a descent's result replaces them by simulated annealing: a result worse by
     d is accepted with probability exp(-d / T), T cooling geometrically over the time limit
@@ -150,14 +148,6 @@ def descent_chain(
             break
         base = current if temperatures is not None else best
         start = warm_start if base is None else ruin(base.routes, seed)
-        if best is None and opening_s > 0:
-            opening = replace(config, time_limit_s=min(opening_s, remaining))
-            result = solve_seeded(spec, opening, seed, start)
-            run += 1
-            if result is not None:
-                seen += result.solutions_seen
-                best = current = result
-            continue
         result = solve_seeded(spec, replace(descent, time_limit_s=remaining), seed, start)
         run += 1
         if result is None:
@@ -207,13 +197,11 @@ def solve_portfolio(
 
 
 def _descent_job(
-    job: tuple[RoutingSpec, SearchConfig, int, float, tuple[float, float] | None],
+    job: tuple[RoutingSpec, SearchConfig, int, tuple[float, float] | None],
 ) -> EngineResult | None:
-    spec, config, seed, opening_s, temperatures = job
+    spec, config, seed, temperatures = job
     seeds = range(seed, seed + 10**12, 1000)  # the time limit ends the chain
-    chain = descent_chain(
-        spec, config, seeds, config.time_limit_s, opening_s=opening_s, temperatures=temperatures
-    )
+    chain = descent_chain(spec, config, seeds, config.time_limit_s, temperatures=temperatures)
     return chain.best
 
 
@@ -221,12 +209,11 @@ def solve_descent_portfolio(
     spec: RoutingSpec,
     chains: Sequence[tuple[SearchConfig, int]],
     workers: int,
-    opening_share: float = 0.0,
     temperatures: tuple[float, float] | None = None,
 ) -> EngineResult | None:
     """Run one descent chain per (config, seed) over ``workers`` processes until each
-    config's time limit (the first ``opening_share`` of it in GLS); return the best result."""
-    jobs = [(spec, c, seed, c.time_limit_s * opening_share, temperatures) for c, seed in chains]
+    config's time limit; return the best result."""
+    jobs = [(spec, c, seed, temperatures) for c, seed in chains]
     if workers <= 1 or len(jobs) == 1:
         results = [_descent_job(job) for job in jobs]
     else:
@@ -234,3 +221,40 @@ def solve_descent_portfolio(
             results = pool.map(_descent_job, jobs)
     found = [r for r in results if r is not None]
     return min(found, key=lambda r: r.objective) if found else None
+
+
+Config = TypeVar("Config")
+Result = TypeVar("Result")
+
+
+def _chain_job(
+    job: tuple[Callable[[RoutingSpec, Config], Result | None], RoutingSpec, Config],
+) -> Result | None:
+    solve, spec, config = job
+    return solve(spec, config)
+
+
+def run_chains(
+    solve: Callable[[RoutingSpec, Config], Result | None],
+    spec: RoutingSpec,
+    configs: Sequence[Config],
+    workers: int,
+) -> list[Result]:
+    """Run ``solve(spec, config)`` for each config (a dataclass with ``time_limit_s``) over
+    ``workers`` processes; return the results found.
+
+    With one worker the chains run one after the other, each with its share of the time.
+    ``solve`` must be a module-level function (the processes receive it by name).
+    """
+    if workers <= 1 or len(configs) == 1:
+        share = 1 / len(configs)
+        shared = [
+            replace(c, time_limit_s=c.time_limit_s * share)  # type: ignore[type-var, attr-defined]
+            for c in configs
+        ]
+        results = [solve(spec, c) for c in shared]
+    else:
+        with multiprocessing.get_context("fork").Pool(min(workers, len(configs))) as pool:
+            jobs: list[Any] = [(solve, spec, c) for c in configs]
+            results = pool.map(_chain_job, jobs)
+    return [r for r in results if r is not None]
