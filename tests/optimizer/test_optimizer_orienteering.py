@@ -3,6 +3,7 @@
 import itertools
 import json
 import random
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from optimizer.benchmarks import optw_distance_decimals, parse_toptw
 from optimizer.engine import RoutingSpec
 from optimizer.feasibility import check_optw
 from optimizer.orienteering import OrienteeringConfig, _Moves, anneal_orienteering
+from optimizer.portfolio import run_chains
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "benchmarks" / "optw"
 needs_data = pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
@@ -153,3 +155,23 @@ def test_bench_runner_solves_a_team_orienteering_instance(tmp_path: Path) -> Non
     report = check_optw(instance, row["routes"], 2, optw_distance_decimals(instance))
     assert report.feasible, report.violations
     assert row["objective"] == report.prize > 0
+
+
+@dataclass(frozen=True)
+class Timed:
+    time_limit_s: float
+    seed: int
+
+
+def echo(spec: RoutingSpec, config: Timed) -> tuple[int, float] | None:
+    """A chain that finds nothing for odd seeds and reports its seed and time otherwise."""
+    return None if config.seed % 2 else (config.seed, config.time_limit_s)
+
+
+@pytest.mark.parametrize(("workers", "time_each"), [(1, 1.0), (2, 4.0)])
+def test_run_chains_splits_the_time_only_when_alone_and_drops_empty_chains(
+    workers: int, time_each: float
+) -> None:
+    configs = [Timed(4.0, seed) for seed in range(4)]
+    found = run_chains(echo, random_spec(1, 3), configs, workers)
+    assert found == [(0, time_each), (2, time_each)]
