@@ -59,6 +59,43 @@ class AnnealResult:
     opening_cost: int
 
 
+def remove_strings(
+    routes: list[list[int]],
+    nearest: Sequence[Sequence[int]],
+    rng: random.Random,
+    avg_removed: float,
+    max_string: int,
+) -> list[int]:
+    """SISR's ruin, in place: remove strings of consecutive visits from the routes nearest a
+    random visited customer (``nearest[c]``: customers by distance from c); return them in the
+    order removed. About ``avg_removed`` visits go, in strings of at most ``max_string``."""
+    where = {c: r for r, route in enumerate(routes) for c in route}
+    if not where:
+        return []
+    string_max = min(float(max_string), statistics.mean(len(r) for r in routes if r))
+    strings_max = 4 * avg_removed / (1 + string_max) - 1
+    strings = int(rng.uniform(1, strings_max + 1))
+    removed: list[int] = []
+    ruined: set[int] = set()
+    for c in nearest[rng.choice(list(where))]:
+        if len(ruined) >= strings:
+            break
+        if c not in where or where[c] in ruined:
+            continue
+        r = where[c]
+        route = routes[r]
+        length = int(rng.uniform(1, min(len(route), string_max) + 1))
+        at = route.index(c)
+        first = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
+        chunk = route[first : first + length]
+        del route[first : first + length]
+        for x in chunk:
+            del where[x]
+        removed += chunk
+        ruined.add(r)
+    return removed
+
+
 class _Recreate:
     """Cheapest feasible insertion over routes of one depot, single windows, one capacity."""
 
@@ -197,28 +234,7 @@ class _Recreate:
     ) -> tuple[list[list[int]], list[int]]:
         """Remove strings from routes near a random customer (SISR); return routes, removed."""
         kept = [list(route) for route in routes if route]
-        where = {c: r for r, route in enumerate(kept) for c in route}
-        string_max = min(float(max_string), statistics.mean(len(route) for route in kept))
-        strings_max = 4 * avg_removed / (1 + string_max) - 1
-        strings = int(rng.uniform(1, strings_max + 1))
-        removed: list[int] = []
-        ruined: set[int] = set()
-        for c in self.nearest[rng.choice(list(where))]:
-            if len(ruined) >= strings:
-                break
-            if c not in where or where[c] in ruined:
-                continue
-            r = where[c]
-            route = kept[r]
-            length = int(rng.uniform(1, min(len(route), string_max) + 1))
-            at = route.index(c)
-            first = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
-            chunk = route[first : first + length]
-            del route[first : first + length]
-            for x in chunk:
-                del where[x]
-            removed += chunk
-            ruined.add(r)
+        removed = remove_strings(kept, self.nearest, rng, avg_removed, max_string)
         draw = rng.random()  # SISR's insertion orders: random, demand, far from the depot
         if draw < 0.4:
             rng.shuffle(removed)

@@ -29,13 +29,13 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.annealing import remove_strings
 from optimizer.engine import RoutingEngine, RoutingSpec
 from optimizer.portfolio import run_chains
 from optimizer.search import SearchConfig
@@ -202,27 +202,7 @@ class _Moves:
     ) -> list[list[int]]:
         """Remove strings from routes near a random visited customer (SISR)."""
         kept = [list(route) for route in routes]
-        where = {c: r for r, route in enumerate(kept) for c in route}
-        if not where:
-            return kept
-        string_max = min(float(max_string), statistics.mean(len(r) for r in kept if r))
-        strings_max = 4 * avg_removed / (1 + string_max) - 1
-        strings = int(rng.uniform(1, strings_max + 1))
-        ruined: set[int] = set()
-        for c in self.nearest[rng.choice(list(where))]:
-            if len(ruined) >= strings:
-                break
-            if c not in where or where[c] in ruined:
-                continue
-            r = where[c]
-            route = kept[r]
-            length = int(rng.uniform(1, min(len(route), string_max) + 1))
-            at = route.index(c)
-            first = rng.randint(max(0, at - length + 1), min(at, len(route) - length))
-            for x in route[first : first + length]:
-                del where[x]
-            del route[first : first + length]
-            ruined.add(r)
+        remove_strings(kept, self.nearest, rng, avg_removed, max_string)
         return kept
 
 
