@@ -201,13 +201,9 @@ async def create_on_account_note(
         session,
         docs,
         plan_allocations([(d.id, d.open_amount) for d in docs], note.open_amount, None),
-        lambda doc_id, amount: NoteAllocation(
-            id=uuid.uuid4(),
-            tenant_id=principal.tenant_id,
-            note_id=note.id,
-            document_id=doc_id,
-            amount=amount,
-        ),
+        NoteAllocation,
+        tenant_id=principal.tenant_id,
+        note_id=note.id,
     )
     await session.flush()
     return note

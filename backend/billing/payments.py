@@ -169,18 +169,20 @@ def apply_allocations(
     session: AsyncSession,
     documents: Sequence[Any],
     plan: Sequence[tuple[uuid.UUID, Decimal]],
-    allocation: Callable[[uuid.UUID, Decimal], object],
+    allocation: Callable[..., object],
+    **source: Any,
 ) -> Decimal:
     """Carry out a `plan_allocations` plan: take each amount off its document's `open_amount`
-    (`documents` are rows with `id` and `open_amount`, primary or secondary), add the
-    allocation row `allocation(document_id, amount)` makes, and return the total applied,
-    which the caller takes off what it allocated from (a payment, collection or note)."""
+    (`documents` are rows with `id` and `open_amount`, primary or secondary), add the row
+    `allocation(id=…, document_id=…, amount=…, **source)` (an allocation model; `source` is
+    its tenant and what it allocates from), and return the total applied, which the caller
+    takes off what it allocated from (a payment, collection or note)."""
     by_id = {d.id: d for d in documents}
     applied = Decimal(0)
     for doc_id, amount in plan:
         by_id[doc_id].open_amount -= amount
         applied += amount
-        session.add(allocation(doc_id, amount))
+        session.add(allocation(id=uuid.uuid4(), document_id=doc_id, amount=amount, **source))
     return applied
 
 
@@ -192,16 +194,7 @@ async def _allocate(
 ) -> None:
     plan = plan_allocations([(d.id, d.open_amount) for d in docs], payment.unallocated, explicit)
     payment.unallocated -= apply_allocations(
-        session,
-        docs,
-        plan,
-        lambda doc_id, amount: PaymentAllocation(
-            id=uuid.uuid4(),
-            tenant_id=payment.tenant_id,
-            payment_id=payment.id,
-            document_id=doc_id,
-            amount=amount,
-        ),
+        session, docs, plan, PaymentAllocation, tenant_id=payment.tenant_id, payment_id=payment.id
     )
     await session.flush()
 

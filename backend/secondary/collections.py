@@ -150,13 +150,9 @@ async def _record(
         session,
         docs,
         plan,
-        lambda doc_id, amount: SecondaryAllocation(
-            id=uuid.uuid4(),
-            tenant_id=principal.tenant_id,
-            collection_id=collection.id,
-            document_id=doc_id,
-            amount=amount,
-        ),
+        SecondaryAllocation,
+        tenant_id=principal.tenant_id,
+        collection_id=collection.id,
     )
     await session.flush()
     return collection

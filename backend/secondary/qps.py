@@ -185,13 +185,9 @@ async def _credit(
         session,
         docs,
         plan_allocations([(d.id, d.open_amount) for d in docs], note.open_amount, None),
-        lambda doc_id, amount: SecondaryNoteAllocation(
-            id=uuid.uuid4(),
-            tenant_id=principal.tenant_id,
-            note_id=note.id,
-            document_id=doc_id,
-            amount=amount,
-        ),
+        SecondaryNoteAllocation,
+        tenant_id=principal.tenant_id,
+        note_id=note.id,
     )
     await record_qps_accrual(
         session,
