@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from optimizer.annealing import AnnealConfig, anneal_portfolio
+from optimizer.annealing import AnnealConfig, AnnealResult, anneal_portfolio
 from optimizer.benchmark_model import optw_spec, vrptw_spec
 from optimizer.benchmarks import (
     BenchmarkInstance,
@@ -26,8 +26,9 @@ from optimizer.benchmarks import (
     parse_solomon,
     parse_toptw,
 )
+from optimizer.engine import EngineResult
 from optimizer.feasibility import CheckReport, check_optw, check_vrptw
-from optimizer.orienteering import OrienteeringConfig, orienteering_portfolio
+from optimizer.orienteering import OrienteeringConfig, OrienteeringResult, orienteering_portfolio
 from optimizer.portfolio import solve_descent_portfolio
 from optimizer.search import SearchConfig
 
@@ -72,23 +73,18 @@ def solve_instance(
         spec = vrptw_spec(instance)
     # Leave room for process start-up and model building inside the per-instance budget.
     budget = max(0.2, time_limit - 0.4)
+    found: OrienteeringResult | EngineResult | AnnealResult | None
     if instance.kind == "optw" and (
         instance.n_customers > DESCENT_MAX_CUSTOMERS or routes > DESCENT_MAX_ROUTES
     ):
         found = orienteering_portfolio(spec, orienteering_chains(budget, seed), workers)
-        elapsed = time.perf_counter() - started
-        return ([] if found is None else [r for r in found.routes if r]), elapsed
-    if instance.kind == "optw":
+    elif instance.kind == "optw":
         chains = descent_chains(budget, seed, workers)
-        best = solve_descent_portfolio(spec, chains, workers, temperatures=OPTW_TEMPERATURES)
+        found = solve_descent_portfolio(spec, chains, workers, temperatures=OPTW_TEMPERATURES)
     else:
-        annealed = anneal_portfolio(spec, vrptw_chains(budget, seed), workers)
-        elapsed = time.perf_counter() - started
-        return ([] if annealed is None else annealed.routes), elapsed
+        found = anneal_portfolio(spec, vrptw_chains(budget, seed), workers)
     elapsed = time.perf_counter() - started
-    if best is None:
-        return [], elapsed
-    return [route for route in best.routes if route], elapsed
+    return ([] if found is None else [route for route in found.routes if route]), elapsed
 
 
 # OPTW/TOPTW up to DESCENT_MAX_CUSTOMERS and DESCENT_MAX_ROUTES: per process, a chain of

@@ -86,23 +86,6 @@ def ruin(routes: list[list[int]], seed: int) -> list[list[int]]:
     return kept
 
 
-def solve_chain(
-    spec: RoutingSpec, config: SearchConfig, seeds: Sequence[int], warm: bool = True
-) -> EngineResult | None:
-    """Split the time over seeds; each later run restarts from the best routes, partly ruined.
-
-    With ``warm`` False every run starts afresh (a plain multi-start).
-    """
-    segment = replace(config, time_limit_s=config.time_limit_s / len(seeds))
-    best: EngineResult | None = None
-    for seed in seeds:
-        start = None if best is None or not warm else ruin(best.routes, seed)
-        result = solve_seeded(spec, segment, seed, start)
-        if result is not None and (best is None or result.objective < best.objective):
-            best = result
-    return best
-
-
 @dataclass
 class DescentChain:
     """The best result of a descent chain, whether it ran to the end, and its work."""
@@ -169,31 +152,6 @@ def descent_chain(
             if rng.random() < math.exp(-(result.objective - current.objective) / temperature):
                 current = result
     return DescentChain(best, complete, seen, run, time.perf_counter() - began)
-
-
-def _solve_job(job: tuple[RoutingSpec, SearchConfig, list[int]]) -> EngineResult | None:
-    return solve_chain(*job)
-
-
-def solve_portfolio(
-    spec: RoutingSpec,
-    chains: Sequence[tuple[SearchConfig, int]],
-    workers: int,
-    restarts: int = 1,
-) -> tuple[EngineResult | None, list[EngineResult | None]]:
-    """Run one warm-started chain per (config, seed) over ``workers`` processes.
-
-    Return the best result and every chain's result.
-    """
-    jobs = [(spec, config, [seed + 1000 * r for r in range(restarts)]) for config, seed in chains]
-    if workers <= 1 or len(jobs) == 1:
-        results = [_solve_job(job) for job in jobs]
-    else:
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            results = pool.map(_solve_job, jobs)
-    found = [r for r in results if r is not None]
-    best = min(found, key=lambda r: r.objective) if found else None
-    return best, results
 
 
 def _descent_job(
