@@ -60,7 +60,13 @@ class InvoicePrimaryOrderInput:
 class NoteLineInput:
     product_id: strawberry.ID = strawberry.field(description="The SKU.")
     quantity: int = strawberry.field(description="Units (0 for a pure value note).")
-    unit_price: Decimal = strawberry.field(description="Amount per unit, before tax.")
+    unit_price: Decimal = strawberry.field(
+        description=(
+            "Amount per unit, before tax. A RETURN names the invoiced price; the note then takes"
+            " off the returned share of the line's scheme discount and gives it back to the"
+            " schemes' budgets."
+        )
+    )
     batch: str | None = strawberry.field(
         default=None, description="Returns of delivered goods: the batch that leaves stock."
     )

@@ -1,10 +1,18 @@
-"""Credit notes (returns, price differences, claim settlements) and debit notes."""
+"""Credit notes (returns, price differences, claim settlements) and debit notes.
+
+A return is priced from the invoice it corrects, as secondary returns are: each unit at its
+invoice line's price, less the returned share of the line's PRIMARY scheme discount, counted on
+the line's cumulative returns (so the cents add up to the line's discount when everything comes
+back); that share of each scheme's discount goes back to the scheme's budget. Free goods are
+not returned: their value stays consumed.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +25,7 @@ from backend.billing.errors import OverAllocated, OverReturned
 from backend.billing.models import (
     BillingDocument,
     BillingLine,
+    BillingLineScheme,
     DocumentKind,
     NoteAllocation,
     NoteReason,
@@ -39,13 +48,15 @@ from backend.orders.models import PrimaryOrder
 from backend.orders.settings import primary_settings
 from backend.parties.models import Distributor
 from backend.parties.repository import distributors_by_ids
-from backend.pricing.tax import document_tax, line_tax
+from backend.pricing.tax import document_tax, line_tax, to_cents
+from backend.schemes.service import release_scheme_budget
 
 
 @dataclass(frozen=True)
 class NoteLine:
     """A SKU, quantity and unit amount the note credits or debits, less the scheme discount
-    the corrected line took (a cancellation credits an invoice line as it was billed)."""
+    the corrected line took (a cancellation credits an invoice line as it was billed; a return
+    must name the invoiced price, and its discount is derived from the invoice)."""
 
     product_id: uuid.UUID
     quantity: int
@@ -100,7 +111,12 @@ async def create_note(
         raise NotFound("no such invoice", field="input.correctsId")
     settings = await primary_settings(session, principal.tenant_id)
     intra = await _intra_state(session, invoice, settings.home_state)
-    lines = await _priced(session, principal, draft.lines, intra_state=intra)
+    returning = draft.kind is DocumentKind.CREDIT_NOTE and draft.reason is NoteReason.RETURN
+    given: Sequence[NoteLine] = draft.lines
+    released: dict[str, Decimal] = {}
+    if returning:
+        given, released = await _returned(session, invoice, draft.lines)
+    lines = await _priced(session, principal, given, intra_state=intra)
     regime = (await session.get_one(Tenant, principal.tenant_id)).tax_regime
     distributor = await session.get_one(Distributor, invoice.distributor_id)
     header = Header(
@@ -130,8 +146,9 @@ async def create_note(
         header=header,
         lines=lines,
     )
-    if draft.kind is DocumentKind.CREDIT_NOTE and draft.reason is NoteReason.RETURN:
-        await _take_back(session, invoice, note, draft.lines)
+    if returning:
+        await _take_back(session, invoice, note, given)
+        await release_scheme_budget(session, amounts=released)
     if note.kind is DocumentKind.DEBIT_NOTE:
         await apply_on_account(session, note, on_account)
     if note.kind is DocumentKind.CREDIT_NOTE:
@@ -209,24 +226,25 @@ async def create_on_account_note(
     return note
 
 
-async def _take_back(
-    session: AsyncSession,
-    invoice: BillingDocument,
-    note: BillingDocument,
-    lines: Sequence[NoteLine],
-) -> None:
-    """A return: no more units of a SKU than invoiced less returned; delivered goods leave stock."""
-    billed: dict[uuid.UUID, int] = {}
-    for product_id, quantity in (
-        await session.execute(
-            select(BillingLine.product_id, BillingLine.quantity).where(
-                BillingLine.document_id == invoice.id
+async def _returned(
+    session: AsyncSession, invoice: BillingDocument, lines: Sequence[NoteLine]
+) -> tuple[list[NoteLine], dict[str, Decimal]]:
+    """Price a return from the invoice (module docstring); return its lines and what each
+    PRIMARY scheme gets back. No more units of a SKU than invoiced (free goods aside) less
+    already returned; returned units fill the SKU's invoice lines in line order."""
+    billed = list(
+        (
+            await session.execute(
+                select(BillingLine)
+                .where(BillingLine.document_id == invoice.id, BillingLine.is_free.is_(False))
+                .order_by(BillingLine.line_no)
             )
-        )
-    ).all():
-        billed[product_id] = billed.get(product_id, 0) + quantity
-    returned: dict[uuid.UUID, int] = {}
-    for product_id, quantity in (
+        ).scalars()
+    )
+    by_product: dict[uuid.UUID, list[BillingLine]] = defaultdict(list)
+    for row in billed:
+        by_product[row.product_id].append(row)
+    earlier = (
         await session.execute(
             select(BillingLine.product_id, BillingLine.quantity)
             .join(BillingDocument, BillingDocument.id == BillingLine.document_id)
@@ -235,18 +253,72 @@ async def _take_back(
                 BillingDocument.reason == NoteReason.RETURN,
             )
         )
-    ).all():
-        returned[product_id] = returned.get(product_id, 0) + quantity
+    ).all()
+    used: dict[uuid.UUID, int] = {}
+    for product_id, rows in by_product.items():
+        left = sum(quantity for p, quantity in earlier if p == product_id)
+        for row in rows:
+            used[row.id] = min(row.quantity, left)
+            left -= used[row.id]
+    schemes: dict[uuid.UUID, list[BillingLineScheme]] = defaultdict(list)
+    for scheme in (
+        await session.execute(
+            select(BillingLineScheme)
+            .where(BillingLineScheme.document_id == invoice.id, BillingLineScheme.discount > 0)
+            .order_by(BillingLineScheme.line_id, BillingLineScheme.scheme_code)
+        )
+    ).scalars():
+        schemes[scheme.line_id].append(scheme)
+    priced: list[NoteLine] = []
+    released: dict[str, Decimal] = defaultdict(Decimal)
     for i, line in enumerate(lines):
         path = f"input.lines[{i}]"
-        if returned.get(line.product_id, 0) > billed.get(line.product_id, 0):
-            left = billed.get(line.product_id, 0) - returned[line.product_id] + line.quantity
+        if line.quantity <= 0:
+            raise ValidationFailed(
+                "a return gives back at least one unit", field=f"{path}.quantity"
+            )
+        rows = by_product.get(line.product_id, [])
+        left = sum(row.quantity - used[row.id] for row in rows)
+        if line.quantity > left:
             raise OverReturned(
-                f"only {max(left, 0)} unit(s) of this SKU are left to return on the invoice",
+                f"only {left} unit(s) of this SKU are left to return on the invoice",
                 field=f"{path}.quantity",
             )
-        if invoice.delivered_on is None or line.quantity == 0:
-            continue
+        wanted, discount = line.quantity, Decimal("0.00")
+        for row in rows:
+            take = min(wanted, row.quantity - used[row.id])
+            if take <= 0:
+                continue
+            if row.unit_price != line.unit_price:
+                raise ValidationFailed(
+                    f"a return credits the invoiced price, {row.unit_price}",
+                    field=f"{path}.unitPrice",
+                )
+            before, after = used[row.id], used[row.id] + take
+            discount += _share(row.discount, before, after, row.quantity)
+            for scheme in schemes[row.id]:
+                released[scheme.scheme_code] += _share(scheme.discount, before, after, row.quantity)
+            used[row.id], wanted = after, wanted - take
+        priced.append(replace(line, discount=discount))
+    return priced, dict(released)
+
+
+def _share(amount: Decimal, before: int, after: int, quantity: int) -> Decimal:
+    """The part of a line's amount that units ``before`` to ``after`` (of ``quantity``) carry."""
+    return to_cents(amount * after / quantity) - to_cents(amount * before / quantity)
+
+
+async def _take_back(
+    session: AsyncSession,
+    invoice: BillingDocument,
+    note: BillingDocument,
+    lines: Sequence[NoteLine],
+) -> None:
+    """Delivered goods a return gives back leave the distributor's stock."""
+    if invoice.delivered_on is None:
+        return
+    for i, line in enumerate(lines):
+        path = f"input.lines[{i}]"
         if not line.batch:
             raise ValidationFailed("name the batch the goods come back from", field=f"{path}.batch")
         await move_stock(

@@ -219,18 +219,23 @@ async def test_refusals_are_coded_and_change_nothing(session: AsyncSession) -> N
     invoice = await invoice_order(
         session, principal=world.admin, order_id=other.id, series="INV", issued_on=ORDER_DAY
     )
-    note = NoteDraft(
-        DocumentKind.CREDIT_NOTE,
-        invoice.id,
-        NoteReason.RETURN,
-        "CN",
-        ORDER_DAY,
-        [NoteLine(world.products[0].id, 3, D("1000.00"))],
-    )
-    with pytest.raises(JalurError) as refused:
-        async with session.begin_nested():
-            await issue_note(session, principal=world.admin, draft=note, idempotency_key=None)
-    assert refused.value.code == "OVER_ALLOCATED"
+    # (a return of more units than billed, and a price difference above the invoice's total)
+    for reason, quantity, code in (
+        (NoteReason.RETURN, 3, "OVER_RETURNED"),
+        (NoteReason.PRICE_DIFFERENCE, 3, "OVER_ALLOCATED"),
+    ):
+        note = NoteDraft(
+            DocumentKind.CREDIT_NOTE,
+            invoice.id,
+            reason,
+            "CN",
+            ORDER_DAY,
+            [NoteLine(world.products[0].id, quantity, D("1000.00"))],
+        )
+        with pytest.raises(JalurError) as refused:
+            async with session.begin_nested():
+                await issue_note(session, principal=world.admin, draft=note, idempotency_key=None)
+        assert refused.value.code == code
     assert invoice.open_amount == D("2220.00")
     await assert_ledger_invariants(session, world.tenant.id)
 

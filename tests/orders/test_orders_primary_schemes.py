@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.billing.cancellation import cancel_primary_order
 from backend.billing.invoicing import InvoiceLineRequest, invoice_order
-from backend.billing.models import BillingLine, BillingLineScheme
+from backend.billing.models import BillingLine, BillingLineScheme, DocumentKind, NoteReason
+from backend.billing.notes import NoteDraft, NoteLine, issue_note
+from backend.kit.errors import JalurError
 from backend.ledger.models import LedgerAccount
 from backend.orders.models import PrimaryOrderLineScheme
 from backend.orders.repository import lines_of
@@ -258,3 +261,66 @@ async def test_a_primary_scheme_never_prices_a_retailer(session: AsyncSession) -
     )
     # then only the SECONDARY one applies
     assert [s.code for s in found] == ["SEC"]
+
+
+async def test_a_return_credits_the_net_price_and_gives_the_budget_back(
+    session: AsyncSession,
+) -> None:
+    # given an invoice of 10 units at 1,000.00 with a PRIMARY 10% (1,000.00 off the line) and
+    # 10 units at 500.00 with a PRIMARY buy 10 get 2 (2 free units worth 1,000.00)
+    world = await make_primary_world(session, prices=(D("1000.00"), D("500.00")))
+    p0, p1 = world.products
+    await make_scheme(session, world.admin, "P10", flow=PRIMARY, product_ids=(p0.id,))
+    await make_scheme(
+        session,
+        world.admin,
+        "B10G2",
+        SchemeKind.BUY_X_GET_Y,
+        flow=PRIMARY,
+        product_ids=(p1.id,),
+        buy_quantity=10,
+        free_quantity=2,
+    )
+    order = await make_order(session, world, quantity=10)
+    await approve_order(session, principal=world.admin, order_id=order.id, today=ORDER_DAY)
+    invoice = await invoice_order(
+        session, principal=world.admin, order_id=order.id, series="INV", issued_on=ORDER_DAY
+    )
+
+    async def give_back(*lines: NoteLine) -> object:
+        draft = NoteDraft(
+            DocumentKind.CREDIT_NOTE, invoice.id, NoteReason.RETURN, "CN", ORDER_DAY, lines
+        )
+        async with session.begin_nested():
+            return await issue_note(
+                session, principal=world.admin, draft=draft, idempotency_key=None
+            )
+
+    # when 3 of the discounted units come back
+    note = await give_back(NoteLine(p0.id, 3, D("1000.00")))
+    # then the note credits them net of their share of the discount (tax on the net), the
+    # discount comes back off scheme expense and the budget gets it back
+    assert (note.discount, note.net, note.total) == (D("300.00"), D("2700.00"), D("2997.00"))
+    assert await _consumed(session, "P10") == D("700.00")
+    assert await _balance(session, "SCHEME_EXPENSE") == D("700.00")
+    # when the other 7 come back in two returns, the shares add up to the whole discount
+    await give_back(NoteLine(p0.id, 4, D("1000.00")))
+    await give_back(NoteLine(p0.id, 3, D("1000.00")))
+    assert await _consumed(session, "P10") == D("0.00")
+    assert await _balance(session, "SCHEME_EXPENSE") == D("0.00")
+    # when paid units of the buy-10-get-2 SKU come back, the free goods' value stays consumed
+    await give_back(NoteLine(p1.id, 4, D("500.00")))
+    assert await _consumed(session, "B10G2") == D("1000.00")
+    # and a return refuses free units, another price and no units, changing nothing
+    for line, code, field in (
+        (NoteLine(p1.id, 7, D("500.00")), "OVER_RETURNED", "input.lines[0].quantity"),
+        (NoteLine(p1.id, 1, D("400.00")), "INVALID_INPUT", "input.lines[0].unitPrice"),
+        (NoteLine(p1.id, 0, D("500.00")), "INVALID_INPUT", "input.lines[0].quantity"),
+    ):
+        with pytest.raises(JalurError) as refused:
+            await give_back(line)
+        assert (refused.value.code, refused.value.field) == (code, field)
+    assert await _consumed(session, "B10G2") == D("1000.00")
+    # the invoice is paid down by everything credited: 9,990 + 2,220 of 15,540
+    assert invoice.open_amount == D("3330.00")
+    await assert_ledger_invariants(session, world.tenant.id)
