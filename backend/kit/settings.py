@@ -32,7 +32,9 @@ class OptimizerSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """How ranking models are trained and evaluated (`JALUR_MODEL__HORIZON_DAYS`, `__K`).
+    """How ranking models are trained and evaluated (`JALUR_MODEL__HORIZON_DAYS`, `__K`), and
+    how many days of scoring runs are kept (`__SCORE_RETENTION_DAYS`: each run writes a row per
+    retailer; runs older than that before the newest are deleted when it is written).
 
     Artefacts are kept in their registry rows (`ranking_model.artefact`), not in a folder: see
     `backend/ranking/models.py` for why.
@@ -40,6 +42,7 @@ class ModelSettings(BaseModel):
 
     horizon_days: int = Field(default=28, gt=0)
     k: int = Field(default=30, gt=0)
+    score_retention_days: int = Field(default=180, gt=0)
 
 
 class Settings(BaseSettings):

@@ -9,18 +9,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from backend.kit.db import insert_batches
-from backend.kit.settings import ModelSettings
+from backend.kit.settings import ModelSettings, get_settings
 from backend.ranking.errors import (
     ModelIncompatible,
     NoActiveModel,
@@ -212,8 +212,14 @@ async def score_into_table(
     artefact: Artefact,
     export: TenantExport,
     as_of: date,
+    *,
+    keep_days: int | None = None,
 ) -> int:
-    """Replace the scores of AS_OF with MODEL's, in the caller's transaction; return the count."""
+    """Replace the scores of AS_OF with MODEL's, in the caller's transaction; return the count.
+
+    Runs more than KEEP_DAYS (default: the `score_retention_days` setting) before the newest
+    run are deleted with it, so the table holds a bounded window of runs.
+    """
     try:
         frame = await asyncio.to_thread(scores_frame, artefact, export, as_of)
     except ValueError as exc:  # the data no longer gives what the model needs
@@ -249,4 +255,10 @@ async def score_into_table(
     await lock_tenant_ranking(session, tenant_id)  # two runs for one date: one after the other
     await session.execute(delete(RetailerScore).where(RetailerScore.as_of == as_of))
     await insert_batches(session, RetailerScore, rows, batch=INSERT_BATCH)
+    keep = get_settings().model.score_retention_days if keep_days is None else keep_days
+    mine = RetailerScore.tenant_id == tenant_id
+    newest = await session.scalar(select(func.max(RetailerScore.as_of)).where(mine))
+    if newest is not None:
+        old = RetailerScore.as_of < newest - timedelta(days=keep)
+        await session.execute(delete(RetailerScore).where(mine, old))
     return len(rows)

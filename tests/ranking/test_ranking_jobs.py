@@ -27,6 +27,7 @@ from backend.ranking.service import (
     active_model,
     load_artefact_of,
     registry_row,
+    score_into_table,
     scores_frame,
     train_and_activate,
 )
@@ -227,6 +228,30 @@ async def test_the_scoring_job_replaces_the_scores_of_its_date(
         s for s in await _scores(session, date(2026, 11, 2)) if s.retailer_id == world.on_beat[0].id
     ]
     assert expected[world.on_beat[0].id].value == stored.expected_value
+
+
+async def test_scoring_deletes_runs_older_than_the_retention_window(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, world: RankingWorld
+) -> None:
+    # given the training run's scores as of 26 Oct
+    await _run(sessionmaker, world, "train_model", {"as_of": "2026-10-26"})
+    await set_tenant(session, world.tenant.id)
+    model = await active_model(session, with_artefact=True)
+    artefact = load_artefact_of(model)
+
+    async def score_on(day: date, keep_days: int) -> int:
+        export = await export_tables(session, before=day)
+        return await score_into_table(
+            session, world.tenant.id, model, artefact, export, day, keep_days=keep_days
+        )
+
+    # when 30 Oct is scored keeping 4 days, 26 Oct is still inside the window
+    await score_on(date(2026, 10, 30), 4)
+    assert len(await _scores(session, AS_OF)) == 13
+    # when 2 Nov is scored keeping 4 days, 26 Oct goes and 30 Oct stays
+    assert await score_on(date(2026, 11, 2), 4) == 13
+    assert [len(await _scores(session, d)) for d in (AS_OF, date(2026, 10, 30))] == [0, 13]
+    assert len(await _scores(session, date(2026, 11, 2))) == 13
 
 
 async def test_a_refused_artefact_fails_the_scoring_job_with_a_code_and_writes_nothing(
