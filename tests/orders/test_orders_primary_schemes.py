@@ -11,7 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.billing.cancellation import cancel_primary_order
 from backend.billing.invoicing import InvoiceLineRequest, invoice_order
-from backend.billing.models import BillingLine, BillingLineScheme, DocumentKind, NoteReason
+from backend.billing.models import (
+    BillingDocument,
+    BillingLine,
+    BillingLineScheme,
+    DocumentKind,
+    NoteReason,
+)
 from backend.billing.notes import NoteDraft, NoteLine, issue_note
 from backend.kit.errors import JalurError
 from backend.ledger.models import LedgerAccount
@@ -287,7 +293,7 @@ async def test_a_return_credits_the_net_price_and_gives_the_budget_back(
         session, principal=world.admin, order_id=order.id, series="INV", issued_on=ORDER_DAY
     )
 
-    async def give_back(*lines: NoteLine) -> object:
+    async def give_back(*lines: NoteLine) -> BillingDocument:
         draft = NoteDraft(
             DocumentKind.CREDIT_NOTE, invoice.id, NoteReason.RETURN, "CN", ORDER_DAY, lines
         )
