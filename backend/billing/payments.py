@@ -345,37 +345,56 @@ async def lock_on_account(
     return [*payments, *notes]
 
 
+@dataclass(frozen=True)
+class OnAccount:
+    """Money on account, primary or secondary: a row with money left in its ``left`` column
+    (a payment's or collection's ``unallocated``, a credit note's ``open_amount``) and the
+    allocation model recording what it pays, with the column naming the row."""
+
+    row: Any
+    left: str
+    allocation: Callable[..., object]
+    column: str
+
+
+def draw_on_account(session: AsyncSession, doc: Any, money: Sequence[OnAccount]) -> Decimal:
+    """Pay a new document (a row with ``id``, ``tenant_id`` and ``open_amount``) from money on
+    account, in the order given, until it is paid or the money runs out; return the total."""
+    drawn = Decimal(0)
+    for source in money:
+        if doc.open_amount <= 0:
+            break
+        amount = min(getattr(source.row, source.left), doc.open_amount)
+        if amount <= 0:
+            continue
+        doc.open_amount -= amount
+        setattr(source.row, source.left, getattr(source.row, source.left) - amount)
+        drawn += amount
+        session.add(
+            source.allocation(
+                id=uuid.uuid4(),
+                tenant_id=source.row.tenant_id,
+                document_id=doc.id,
+                amount=amount,
+                **{source.column: source.row.id},
+            )
+        )
+    return drawn
+
+
 async def apply_on_account(
     session: AsyncSession, doc: BillingDocument, money: Sequence[Payment | BillingDocument]
 ) -> None:
     """Pay a new invoice or debit note from money on account (see `lock_on_account`): payments
     first, then the credit left on on-account credit notes."""
-    for source in money:
-        left = source.unallocated if isinstance(source, Payment) else source.open_amount
-        amount = min(left, doc.open_amount)
-        if amount <= 0:
-            break
-        doc.open_amount -= amount
-        if isinstance(source, Payment):
-            source.unallocated -= amount
-            session.add(
-                PaymentAllocation(
-                    id=uuid.uuid4(),
-                    tenant_id=source.tenant_id,
-                    payment_id=source.id,
-                    document_id=doc.id,
-                    amount=amount,
-                )
-            )
-        else:
-            source.open_amount -= amount
-            session.add(
-                NoteAllocation(
-                    id=uuid.uuid4(),
-                    tenant_id=source.tenant_id,
-                    note_id=source.id,
-                    document_id=doc.id,
-                    amount=amount,
-                )
-            )
+    draw_on_account(
+        session,
+        doc,
+        [
+            OnAccount(m, "unallocated", PaymentAllocation, "payment_id")
+            if isinstance(m, Payment)
+            else OnAccount(m, "open_amount", NoteAllocation, "note_id")
+            for m in money
+        ],
+    )
     await session.flush()

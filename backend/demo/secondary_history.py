@@ -65,6 +65,7 @@ from backend.secondary.models import (
     SecondaryDocumentKind,
     SecondaryLine,
     SecondaryLineBatch,
+    SecondaryNoteAllocation,
     SecondaryOrder,
     SecondaryOrderLine,
     SecondaryOrderStatus,
@@ -127,6 +128,7 @@ async def seed_secondary_history(
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     counters: dict[tuple[uuid.UUID, str, int], int] = defaultdict(int)
     notes: list[_Note] = []
+    credit: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)  # notes with credit left
     accounts: dict[str, dict[str, Any]] = {}
     regime, currency = world.tenant.tax_regime, world.tenant.currency
 
@@ -185,6 +187,7 @@ async def seed_secondary_history(
             rows,
             counters,
             notes,
+            credit[retailer_id],
             tenant_id,
             regime,
             currency,
@@ -283,6 +286,7 @@ def _invoice(
     rows: dict[str, list[dict[str, Any]]],
     counters: dict[tuple[uuid.UUID, str, int], int],
     notes: list[_Note],
+    credit: list[dict[str, Any]],
     tenant_id: uuid.UUID,
     regime: str,
     currency: str,
@@ -414,9 +418,12 @@ def _invoice(
             else []
         ),
     )
+    # credit left on the outlet's earlier notes pays the bill first, as `bill_order` draws it
+    _draw_credit(rows, credit, invoice)
     # a return before the transfer is applied to the invoice first (the transfer pays the rest)
     if returned is not None and (received is None or returned.day <= received):
         _credit_note(rows, notes, tenant_id, regime, invoice, returned, account, journal)
+        credit += [notes[-1].document] if notes[-1].document["open_amount"] > 0 else []
     if received is not None and invoice["open_amount"] > 0:
         amount = invoice["open_amount"]
         invoice["open_amount"] = ZERO
@@ -457,6 +464,31 @@ def _invoice(
     # a return after the transfer finds nothing open: its credit stays on account
     if returned is not None and received is not None and returned.day > received:
         _credit_note(rows, notes, tenant_id, regime, invoice, returned, account, journal)
+        credit += [notes[-1].document] if notes[-1].document["open_amount"] > 0 else []
+
+
+def _draw_credit(
+    rows: dict[str, list[dict[str, Any]]], credit: list[dict[str, Any]], invoice: dict[str, Any]
+) -> None:
+    """Pay the invoice from the credit notes issued by its day, oldest first."""
+    for note in sorted(credit, key=lambda n: (n["issued_on"], str(n["id"]))):
+        if invoice["open_amount"] <= 0:
+            break
+        if note["issued_on"] > invoice["issued_on"]:
+            continue
+        amount = min(note["open_amount"], invoice["open_amount"])
+        note["open_amount"] -= amount
+        invoice["open_amount"] -= amount
+        rows["note_allocation"].append(
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": invoice["tenant_id"],
+                "note_id": note["id"],
+                "document_id": invoice["id"],
+                "amount": amount,
+            }
+        )
+    credit[:] = [n for n in credit if n["open_amount"] > 0]
 
 
 @dataclass(frozen=True)
@@ -671,5 +703,6 @@ async def _write(
     await bulk(SalesReturn, rows["return"])
     await bulk(SecondaryCollection, rows["collection"])
     await bulk(SecondaryAllocation, rows["allocation"])
+    await bulk(SecondaryNoteAllocation, rows["note_allocation"])
     await bulk(Journal, rows["journal"])
     await bulk(JournalEntry, rows["entry"])

@@ -10,7 +10,9 @@ re-price the cart actually billed and spend its scheme budgets (a scheme whose b
 cover the bill is dropped and the cart re-priced without it: a bill never takes a scheme past its
 budget, and is never refused for it); check the retailer's credit; take a number, write the
 lines, their batches and applied schemes; record the brand-funded benefits as scheme accruals
-(one per scheme and line; free-goods value on the free-goods line); move stock; post the journal.
+(one per scheme and line; free-goods value on the free-goods line); move stock; post the journal;
+pay the bill from the retailer's money on account (collections with money left, then credit
+notes with credit left, oldest first; the retailer's lock serialises it with collections).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
+from backend.billing.payments import draw_on_account
 from backend.catalog.models import Product
 from backend.identity.models import Tenant
 from backend.inventory.models import DistributorStock
@@ -41,6 +44,7 @@ from backend.schemes.claims import AppliedSchemeLine
 from backend.schemes.engine import FreeItem, PricedCart, price_cart
 from backend.schemes.rules import CartLine, RetailerProfile, Scheme
 from backend.schemes.spending import price_within_budgets
+from backend.secondary.collections import lock_money_on_account
 from backend.secondary.credit import credit_days_of, load_retailer, retailer_credit_problem
 from backend.secondary.documents import ZERO, new_document, post_document
 from backend.secondary.errors import NothingToBill, OrderStateError
@@ -252,6 +256,10 @@ async def _bill(
     order.status = SecondaryOrderStatus.BILLED if done else SecondaryOrderStatus.PARTLY_BILLED
     await session.flush()
     await post_document(session, doc, actor_id=principal.user_id)
+    # Money the retailer has on account (collections and credit left over) pays the bill.
+    money = await lock_money_on_account(session, retailer.id, doc.distributor_id)
+    draw_on_account(session, doc, money)
+    await session.flush()
     return doc
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.billing.payments import apply_allocations, plan_allocations
+from backend.billing.payments import OnAccount, apply_allocations, plan_allocations
 from backend.field.visit_models import Visit
 from backend.identity.models import Role, Tenant
 from backend.kit.errors import NotFound, ValidationFailed
@@ -28,6 +28,7 @@ from backend.secondary.models import (
     SecondaryCollection,
     SecondaryDocument,
     SecondaryDocumentKind,
+    SecondaryNoteAllocation,
 )
 
 CASH_ACCOUNT = {
@@ -77,16 +78,19 @@ async def record_collection(
 
 
 async def lock_open_invoices(
-    session: AsyncSession, retailer_id: uuid.UUID
+    session: AsyncSession, retailer_id: uuid.UUID, distributor_id: uuid.UUID
 ) -> list[SecondaryDocument]:
-    """The retailer's invoices with money open, locked in primary-key order (one lock order
-    for every writer), returned oldest due first: the order money is applied in."""
+    """The retailer's invoices with money open in one distributor's book, locked in primary-key
+    order (one lock order for every writer), returned oldest due first: the order money is
+    applied in. (A retailer moved to another distributor keeps its old invoices in the old
+    book, where money received by the new one never goes.)"""
     docs = list(
         (
             await session.execute(
                 select(SecondaryDocument)
                 .where(
                     SecondaryDocument.retailer_id == retailer_id,
+                    SecondaryDocument.distributor_id == distributor_id,
                     SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
                     SecondaryDocument.open_amount > 0,
                 )
@@ -97,6 +101,49 @@ async def lock_open_invoices(
     )
     docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
     return docs
+
+
+async def lock_money_on_account(
+    session: AsyncSession, retailer_id: uuid.UUID, distributor_id: uuid.UUID
+) -> list[OnAccount]:
+    """The retailer's money on account in one distributor's book, each kind locked in primary-key order: collections with
+    money left (oldest received first), then credit notes with credit left (returns beyond their
+    invoice's open amount, QPS settlements; oldest first). Callers hold the retailer's lock."""
+    collections = sorted(
+        (
+            await session.execute(
+                select(SecondaryCollection)
+                .where(
+                    SecondaryCollection.retailer_id == retailer_id,
+                    SecondaryCollection.distributor_id == distributor_id,
+                    SecondaryCollection.unallocated > 0,
+                )
+                .order_by(SecondaryCollection.id)
+                .with_for_update()
+            )
+        ).scalars(),
+        key=lambda c: (c.received_on, c.created_at),
+    )
+    notes = sorted(
+        (
+            await session.execute(
+                select(SecondaryDocument)
+                .where(
+                    SecondaryDocument.retailer_id == retailer_id,
+                    SecondaryDocument.distributor_id == distributor_id,
+                    SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE,
+                    SecondaryDocument.open_amount > 0,
+                )
+                .order_by(SecondaryDocument.id)
+                .with_for_update()
+            )
+        ).scalars(),
+        key=lambda d: (d.issued_on, d.number),
+    )
+    return [
+        *(OnAccount(c, "unallocated", SecondaryAllocation, "collection_id") for c in collections),
+        *(OnAccount(n, "open_amount", SecondaryNoteAllocation, "note_id") for n in notes),
+    ]
 
 
 async def _record(
@@ -112,7 +159,7 @@ async def _record(
         if visit is None or visit.retailer_id != retailer.id:
             raise NotFound("no visit of this retailer with this id", field="input.visitId")
     # Plan (and check explicit allocations) before anything is written.
-    docs = await lock_open_invoices(session, retailer.id)
+    docs = await lock_open_invoices(session, retailer.id, retailer.distributor_id)
     plan = plan_allocations([(d.id, d.open_amount) for d in docs], draft.amount, draft.allocations)
     tenant = await session.get_one(Tenant, principal.tenant_id)
     collection = SecondaryCollection(

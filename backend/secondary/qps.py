@@ -164,7 +164,7 @@ async def _credit(
 ) -> None:
     # Lock order as collections: the retailer (locked by the caller), its open invoices in
     # primary-key order, then the number counter and the ledger accounts.
-    docs = await lock_open_invoices(session, retailer.id)
+    docs = await lock_open_invoices(session, retailer.id, retailer.distributor_id)
     note = await new_document(
         session,
         settings=settings,

@@ -19,20 +19,31 @@ from backend.ledger.models import JournalEntry
 from backend.orders.errors import CreditLimitExceeded, OverdueInvoices
 from backend.orders.models import CreditAction
 from backend.secondary.billing import bill_order
-from backend.secondary.collections import CollectionDraft, record_collection
+from backend.secondary.collections import (
+    CollectionDraft,
+    lock_money_on_account,
+    record_collection,
+)
 from backend.secondary.errors import OrderStateError
 from backend.secondary.models import (
     CollectionMethod,
     OrderSource,
+    ReturnReason,
+    SecondaryAllocation,
     SecondaryCollection,
     SecondaryDocument,
+    SecondaryLine,
+    SecondaryNoteAllocation,
     SecondaryOrder,
     SecondaryOrderStatus,
 )
 from backend.secondary.ordering import convert_captured_order, release_order
+from backend.secondary.returns import ReturnDraft, ReturnLineDraft, record_return
 from backend.secondary.schemes import NO_SCHEMES
 from backend.secondary.statements import retailer_statement
+from backend.territories.models import Territory
 from tests.factories.ledger import assert_ledger_invariants
+from tests.factories.parties import make_distributor
 from tests.factories.secondary import (
     SALE_DAY,
     SecondaryWorld,
@@ -183,6 +194,99 @@ async def test_collections_pay_oldest_first_and_a_retry_records_nothing_twice(
     assert refused.value.field == "input.allocations[0]"
     assert await _count(session, JournalEntry) == entries
     assert await _count(session, SecondaryCollection) == 1
+    await assert_ledger_invariants(session, world.tenant.id)
+
+
+async def test_money_on_account_pays_the_next_bills(session: AsyncSession) -> None:
+    # given 2,000.00 collected while the retailer owes nothing
+    world = await make_secondary_world(session)
+    await receive(session, world, world.products[0], "B1", 100, None)
+    retailer = world.retailers[0]
+    collection = await record_collection(
+        session,
+        principal=world.admin,
+        idempotency_key=None,
+        draft=CollectionDraft(retailer.id, CollectionMethod.CASH, D("2000.00"), SALE_DAY),
+    )
+    assert collection.unallocated == D("2000.00")
+    # when a bill of 1,221.00 follows, the money on account pays it
+    first = await _billed(session, world, 1, date(2026, 11, 3))
+    assert (first.open_amount, collection.unallocated) == (D("0.00"), D("779.00"))
+    # when the paid unit comes back, its credit note has nothing to pay on its invoice
+    line = await session.scalar(select(SecondaryLine).where(SecondaryLine.document_id == first.id))
+    assert line is not None
+    note = await record_return(
+        session,
+        principal=world.admin,
+        schemes=NO_SCHEMES,
+        idempotency_key=None,
+        draft=ReturnDraft(
+            first.id,
+            ReturnReason.EXCESS_STOCK,
+            date(2026, 11, 4),
+            [ReturnLineDraft(line.id, "B1", 1)],
+        ),
+    )
+    assert (note.total, note.open_amount) == (D("1221.00"), D("1221.00"))
+    # then the next bill of 2,442.00 takes the collection's rest, then the note's credit
+    second = await _billed(session, world, 2, date(2026, 11, 5))
+    assert (second.open_amount, collection.unallocated, note.open_amount) == (
+        D("442.00"),
+        D("0.00"),
+        D("0.00"),
+    )
+    paid = (
+        await session.execute(
+            select(SecondaryAllocation.document_id, SecondaryAllocation.amount).where(
+                SecondaryAllocation.collection_id == collection.id
+            )
+        )
+    ).all()
+    assert sorted(paid) == sorted([(first.id, D("1221.00")), (second.id, D("779.00"))])
+    credited = (
+        await session.execute(
+            select(SecondaryNoteAllocation.document_id, SecondaryNoteAllocation.amount)
+        )
+    ).all()
+    assert credited == [(second.id, D("1221.00"))]
+    # and the statement's balance is what its ageing shows open
+    statement = await retailer_statement(
+        session,
+        principal=world.admin,
+        retailer_id=retailer.id,
+        start=SALE_DAY,
+        end=date(2026, 11, 6),
+    )
+    assert statement.closing == sum(statement.ageing) == D("442.00")
+    await assert_ledger_invariants(session, world.tenant.id)
+
+
+async def test_money_stays_in_the_book_of_the_distributor_that_received_it(
+    session: AsyncSession,
+) -> None:
+    # given an invoice of 1,221.00 open in the first distributor's book
+    world = await make_secondary_world(session)
+    await receive(session, world, world.products[0], "B1", 100, None)
+    retailer = world.retailers[0]
+    old_invoice = await _billed(session, world, 1, SALE_DAY)
+    # when the retailer moves to another distributor, which collects 500.00
+    territory = await session.get_one(Territory, retailer.territory_id)
+    other = await make_distributor(session, world.tenant, territory)
+    retailer.distributor_id = other.id
+    await session.flush()
+    collection = await record_collection(
+        session,
+        principal=world.admin,
+        idempotency_key=None,
+        draft=CollectionDraft(retailer.id, CollectionMethod.CASH, D("500.00"), SALE_DAY),
+    )
+    # then the money stays on account in the new book and the old invoice stays open
+    assert collection.distributor_id == other.id
+    assert (collection.unallocated, old_invoice.open_amount) == (D("500.00"), D("1221.00"))
+    # and only the new book's bills may draw it
+    assert await lock_money_on_account(session, retailer.id, world.distributor.id) == []
+    money = await lock_money_on_account(session, retailer.id, other.id)
+    assert [m.row.id for m in money] == [collection.id]
     await assert_ledger_invariants(session, world.tenant.id)
 
 
