@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
@@ -77,6 +78,18 @@ async def record_collection(
     )
 
 
+Locked = TypeVar("Locked", SecondaryDocument, SecondaryCollection)
+
+
+async def _lock_rows(
+    session: AsyncSession, model: type[Locked], *where: ColumnElement[bool]
+) -> list[Locked]:
+    """The rows matching the conditions, locked in primary-key order: one lock order for every
+    writer, so two transactions taking the same rows cannot deadlock."""
+    statement = select(model).where(*where).order_by(model.id).with_for_update()
+    return list((await session.execute(statement)).scalars())
+
+
 async def lock_open_invoices(
     session: AsyncSession, retailer_id: uuid.UUID, distributor_id: uuid.UUID
 ) -> list[SecondaryDocument]:
@@ -84,20 +97,13 @@ async def lock_open_invoices(
     order (one lock order for every writer), returned oldest due first: the order money is
     applied in. (A retailer moved to another distributor keeps its old invoices in the old
     book, where money received by the new one never goes.)"""
-    docs = list(
-        (
-            await session.execute(
-                select(SecondaryDocument)
-                .where(
-                    SecondaryDocument.retailer_id == retailer_id,
-                    SecondaryDocument.distributor_id == distributor_id,
-                    SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
-                    SecondaryDocument.open_amount > 0,
-                )
-                .order_by(SecondaryDocument.id)
-                .with_for_update()
-            )
-        ).scalars()
+    docs = await _lock_rows(
+        session,
+        SecondaryDocument,
+        SecondaryDocument.retailer_id == retailer_id,
+        SecondaryDocument.distributor_id == distributor_id,
+        SecondaryDocument.kind == SecondaryDocumentKind.INVOICE,
+        SecondaryDocument.open_amount > 0,
     )
     docs.sort(key=lambda d: (d.due_on, d.issued_on, d.number))
     return docs
@@ -109,37 +115,23 @@ async def lock_money_on_account(
     """The retailer's money on account in one distributor's book, each kind locked in primary-key order: collections with
     money left (oldest received first), then credit notes with credit left (returns beyond their
     invoice's open amount, QPS settlements; oldest first). Callers hold the retailer's lock."""
-    collections = sorted(
-        (
-            await session.execute(
-                select(SecondaryCollection)
-                .where(
-                    SecondaryCollection.retailer_id == retailer_id,
-                    SecondaryCollection.distributor_id == distributor_id,
-                    SecondaryCollection.unallocated > 0,
-                )
-                .order_by(SecondaryCollection.id)
-                .with_for_update()
-            )
-        ).scalars(),
-        key=lambda c: (c.received_on, c.created_at),
+    collections = await _lock_rows(
+        session,
+        SecondaryCollection,
+        SecondaryCollection.retailer_id == retailer_id,
+        SecondaryCollection.distributor_id == distributor_id,
+        SecondaryCollection.unallocated > 0,
     )
-    notes = sorted(
-        (
-            await session.execute(
-                select(SecondaryDocument)
-                .where(
-                    SecondaryDocument.retailer_id == retailer_id,
-                    SecondaryDocument.distributor_id == distributor_id,
-                    SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE,
-                    SecondaryDocument.open_amount > 0,
-                )
-                .order_by(SecondaryDocument.id)
-                .with_for_update()
-            )
-        ).scalars(),
-        key=lambda d: (d.issued_on, d.number),
+    collections.sort(key=lambda c: (c.received_on, c.created_at))
+    notes = await _lock_rows(
+        session,
+        SecondaryDocument,
+        SecondaryDocument.retailer_id == retailer_id,
+        SecondaryDocument.distributor_id == distributor_id,
+        SecondaryDocument.kind == SecondaryDocumentKind.CREDIT_NOTE,
+        SecondaryDocument.open_amount > 0,
     )
+    notes.sort(key=lambda d: (d.issued_on, d.number))
     return [
         *(OnAccount(c, "unallocated", SecondaryAllocation, "collection_id") for c in collections),
         *(OnAccount(n, "open_amount", SecondaryNoteAllocation, "note_id") for n in notes),

@@ -28,7 +28,7 @@ from backend.schemes.models import SchemeFlow, TradeScheme
 from backend.schemes.rules import SchemeKind
 from backend.schemes.service import active_schemes, pause_scheme
 from tests.factories.ledger import assert_ledger_invariants
-from tests.factories.orders import ORDER_DAY, make_order, make_primary_world
+from tests.factories.orders import ORDER_DAY, PrimaryWorld, make_order, make_primary_world
 from tests.factories.parties import make_distributor
 from tests.factories.schemes import make_scheme, make_scheme_world
 from tests.factories.territories import make_territory
@@ -56,11 +56,9 @@ async def _consumed(session: AsyncSession, code: str) -> Decimal:
     return found
 
 
-async def test_percent_and_buy_x_get_y_price_the_order_and_the_invoice(
-    session: AsyncSession,
-) -> None:
-    # given SKUs at 1,000.00 and 500.00, a PRIMARY 10% on the first, a PRIMARY buy 10 get 2 on
-    # the second, and a SECONDARY 50% on everything (never for a primary order)
+async def _with_p10_and_b10g2(session: AsyncSession) -> PrimaryWorld:
+    """SKUs at 1,000.00 and 500.00, a PRIMARY 10% on the first and a PRIMARY buy 10 get 2 on
+    the second."""
     world = await make_primary_world(session, prices=(D("1000.00"), D("500.00")))
     p0, p1 = world.products
     await make_scheme(session, world.admin, "P10", flow=PRIMARY, product_ids=(p0.id,))
@@ -74,6 +72,16 @@ async def test_percent_and_buy_x_get_y_price_the_order_and_the_invoice(
         buy_quantity=10,
         free_quantity=2,
     )
+    return world
+
+
+async def test_percent_and_buy_x_get_y_price_the_order_and_the_invoice(
+    session: AsyncSession,
+) -> None:
+    # given SKUs at 1,000.00 and 500.00, a PRIMARY 10% on the first, a PRIMARY buy 10 get 2 on
+    # the second, and a SECONDARY 50% on everything (never for a primary order)
+    world = await _with_p10_and_b10g2(session)
+    p0, p1 = world.products
     await make_scheme(session, world.admin, "SEC50", percent=D(50))
     # when 10 units of each are ordered and the order approved
     order = await make_order(session, world, quantity=10)
@@ -274,19 +282,8 @@ async def test_a_return_credits_the_net_price_and_gives_the_budget_back(
 ) -> None:
     # given an invoice of 10 units at 1,000.00 with a PRIMARY 10% (1,000.00 off the line) and
     # 10 units at 500.00 with a PRIMARY buy 10 get 2 (2 free units worth 1,000.00)
-    world = await make_primary_world(session, prices=(D("1000.00"), D("500.00")))
+    world = await _with_p10_and_b10g2(session)
     p0, p1 = world.products
-    await make_scheme(session, world.admin, "P10", flow=PRIMARY, product_ids=(p0.id,))
-    await make_scheme(
-        session,
-        world.admin,
-        "B10G2",
-        SchemeKind.BUY_X_GET_Y,
-        flow=PRIMARY,
-        product_ids=(p1.id,),
-        buy_quantity=10,
-        free_quantity=2,
-    )
     order = await make_order(session, world, quantity=10)
     await approve_order(session, principal=world.admin, order_id=order.id, today=ORDER_DAY)
     invoice = await invoice_order(
