@@ -8,9 +8,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from optimizer_scenarios import territory
-
 from optimizer.beats import BeatPlan, design_beats, kmeans_beats
+from optimizer.scenarios import territory
 
 
 def describe(name: str, plan: BeatPlan, shift_s: int, elapsed: float) -> str:

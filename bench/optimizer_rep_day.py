@@ -9,10 +9,9 @@ import argparse
 import statistics
 import time
 
-from optimizer_scenarios import rep_day
-
 from optimizer.daily import plan_route
 from optimizer.plan_check import check_plan
+from optimizer.scenarios import rep_day
 
 
 def main() -> None:

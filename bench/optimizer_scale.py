@@ -12,9 +12,8 @@ import multiprocessing
 import statistics
 import time
 
-from optimizer_scenarios import rep_day
-
 from optimizer.daily import plan_route
+from optimizer.scenarios import rep_day
 
 TIME_LIMIT_S = 1.0
 

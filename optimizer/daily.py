@@ -9,6 +9,7 @@ cost 1000 times more, so they are dropped only when they cannot fit, and then ex
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,10 +28,15 @@ from optimizer.daily_types import (
 from optimizer.engine import EngineResult, RoutingSpec, VehicleBreak
 from optimizer.portfolio import DescentChain, descent_chain
 from optimizer.search import SearchConfig
+from optimizer.tour import refine
 
 INT64_SAFE = 2**62
 DEFAULT_SOLUTION_LIMIT = 3000  # accepted solutions per descent: a deterministic work cap
-DEFAULT_RESTARTS = 20  # greedy descents in the ruin-and-restart chain (see README, rep day)
+DEFAULT_RESTARTS = 10  # greedy descents in the ruin-and-restart chain (see README, rep day)
+# With the exchange, the chain may run to CHAIN_SHARE of the time cap, the guided exchange to
+# EXCHANGE_SHARE and one more descent from its routes to FINAL_SHARE; the schedules have the rest.
+# (Running the exchange halfway through the chain instead was worse: README, rep day.)
+CHAIN_SHARE, EXCHANGE_SHARE, FINAL_SHARE = 0.75, 0.88, 0.95
 
 
 def start_windows(stop: Stop) -> list[tuple[int, int]]:
@@ -107,14 +113,18 @@ def plan_route(
     solution_limit: int = DEFAULT_SOLUTION_LIMIT,
     warm_start: Sequence[Sequence[str]] | None = None,
     restarts: int = DEFAULT_RESTARTS,
+    exchange: bool = True,
 ) -> RouteSolution:
     """Plan the reps' day; deterministic for a seed unless the time cap is reached.
 
     The search is a chain of ``restarts`` greedy descents, each from the best routes so
-    far with a block of visits removed (``optimizer.portfolio.descent_chain``).
+    far with a block of visits removed (``optimizer.portfolio.descent_chain``), then (with
+    ``exchange``) the guided exchange of ``optimizer.tour.refine`` on each route, whose result
+    OR-Tools descends from once more and keeps only if it is better.
     ``warm_start`` gives, per rep, stop ids in a usual order (e.g. the beat's): the
     first descent starts from it when it is feasible, and from scratch otherwise.
     """
+    began = time.perf_counter()
     travel = np.asarray(problem.travel_s)
     reachable = [s for s in problem.stops if any(reachable_by(s, r, travel) for r in problem.reps)]
     unreachable = [s for s in problem.stops if s not in reachable]
@@ -122,10 +132,14 @@ def plan_route(
     start = None if warm_start is None else _warm_routes(reachable, warm_start)
     spec = build_spec(problem, reachable)
     seeds = range(seed, seed + 1000 * max(1, restarts), 1000)
-    # The cap covers the whole call: leave 5% for building the model and the schedules.
-    cap = 0.95 * time_limit_s
+    # The cap covers the whole call: the chain, the exchange, the last descent and the schedules.
+    cap = (CHAIN_SHARE if exchange else FINAL_SHARE) * time_limit_s
     chain = descent_chain(spec, config, seeds, cap, start) if reachable else None
-    result = None if chain is None else chain.best
+    result, complete = None if chain is None else chain.best, chain is None or chain.complete
+    if exchange and chain is not None and result is not None:
+        result, exchanged, seen = _exchange(spec, config, result, seed, began, time_limit_s)
+        chain.solutions_seen += seen
+        complete = complete and exchanged
     routes = _rep_routes(problem, reachable, result)
     served = {p.stop_id for route in routes for p in route.stops}
     dropped = [DroppedStop(s.stop_id, s.mandatory, DropReason.UNREACHABLE) for s in unreachable]
@@ -133,7 +147,7 @@ def plan_route(
         if stop.stop_id not in served:
             reason = DropReason.MANDATORY_CONFLICT if stop.mandatory else DropReason.NOT_WORTH
             dropped.append(DroppedStop(stop.stop_id, stop.mandatory, reason))
-    stats = _stats(chain)
+    stats = _stats(chain, result, complete, time.perf_counter() - began)
     return RouteSolution(
         routes=tuple(routes),
         dropped=tuple(dropped),
@@ -143,22 +157,48 @@ def plan_route(
     )
 
 
+def _exchange(
+    spec: RoutingSpec,
+    config: SearchConfig,
+    best: EngineResult,
+    seed: int,
+    began: float,
+    time_limit_s: float,
+) -> tuple[EngineResult, bool, int]:
+    """Run the guided exchange on the chain's best routes, then one greedy descent from its
+    routes (OR-Tools checks and schedules them); return the better result, whether all of it
+    ran inside the cap, and the solutions the last descent saw."""
+    routes, complete = refine(spec, best.routes, seed, began + EXCHANGE_SHARE * time_limit_s)
+    if routes == best.routes:
+        return best, complete, 0
+    remaining = began + FINAL_SHARE * time_limit_s - time.perf_counter()
+    if remaining <= 0.005:
+        return best, False, 0
+    last = descent_chain(spec, config, [seed], remaining, routes)
+    complete = complete and last.complete
+    if last.best is not None and last.best.objective < best.objective:
+        return last.best, complete, last.solutions_seen
+    return best, complete, last.solutions_seen
+
+
 def _warm_routes(stops: list[Stop], warm_start: Sequence[Sequence[str]]) -> list[list[int]]:
     node_of = {s.stop_id: n for n, s in enumerate(stops)}
     return [[node_of[i] for i in route if i in node_of] for route in warm_start]
 
 
-def _stats(chain: DescentChain | None) -> SolverStats:
+def _stats(
+    chain: DescentChain | None, result: EngineResult | None, complete: bool, wall_time_s: float
+) -> SolverStats:
     if chain is None:
         return SolverStats(0.0, 0, 0, "no reachable stop", True)
-    if chain.best is None:
-        return SolverStats(chain.wall_time_s, 0, 0, "no solution", chain.complete)
+    if result is None:
+        return SolverStats(wall_time_s, 0, 0, "no solution", complete)
     return SolverStats(
-        wall_time_s=chain.wall_time_s,
+        wall_time_s=wall_time_s,
         solutions_seen=chain.solutions_seen,
-        objective=chain.best.objective,
-        status=chain.best.status,
-        deterministic=chain.complete,
+        objective=result.objective,
+        status=result.status,
+        deterministic=complete,
     )
 
 

@@ -1,4 +1,4 @@
-"""Synthetic but realistic rep-day problems shared by the optimizer bench scripts."""
+"""Synthetic but realistic rep days and territories, shared by the optimizer benches and tests."""
 
 from __future__ import annotations
 
