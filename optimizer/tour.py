@@ -287,10 +287,16 @@ class Tour:
         used = self.length(nodes) + sum(self.service[n] for n in nodes) + rest
         return self.close - self.open - used
 
+    def added_travel(self, nodes: Sequence[int], stops: np.ndarray) -> np.ndarray:
+        """Return the travel each stop adds at each place of the order: (places, stops), place
+        k being between the k-th place of the path (start, order) and the next."""
+        t, path = self.travel, np.asarray([self.start, *nodes, self.end])
+        before, after = path[:-1], path[1:]
+        return t[before][:, stops] + t[stops][:, after].T - t[before, after][:, None]
+
     def insert(self, nodes: Sequence[int], node: int) -> list[int] | None:
         """Return the order with the node at its cheapest feasible place, or None."""
-        t, path = self.travel, np.asarray([self.start, *nodes, self.end])
-        costs = t[path[:-1], node] + t[node, path[1:]] - t[path[:-1], path[1:]]
+        costs = self.added_travel(nodes, np.asarray([node]))[:, 0]
         room = self.free_time(nodes) - self.service[node]
         for place in np.argsort(costs, kind="stable"):
             if costs[place] > room:  # no place further on can fit either
@@ -311,10 +317,8 @@ class Tour:
         if not pool:
             return order
         free_time = self.free_time(order)
-        t, path = self.travel, np.asarray([self.start, *order, self.end])
         stops = np.asarray(sorted(pool))
-        added = t[path[:-1]][:, stops] + t[stops][:, path[1:]].T - t[path[:-1], path[1:]][:, None]
-        need = added.min(axis=0) + np.asarray(self.service)[stops]
+        need = self.added_travel(order, stops).min(axis=0) + np.asarray(self.service)[stops]
         worth = np.asarray(self.worth)[stops]
         fits = np.flatnonzero(need <= free_time)
         fits = fits[np.argsort(-worth[fits] / np.maximum(need[fits], 1), kind="stable")]

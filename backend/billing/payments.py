@@ -357,10 +357,9 @@ class OnAccount:
     column: str
 
 
-def draw_on_account(session: AsyncSession, doc: Any, money: Sequence[OnAccount]) -> Decimal:
+def draw_on_account(session: AsyncSession, doc: Any, money: Sequence[OnAccount]) -> None:
     """Pay a new document (a row with ``id``, ``tenant_id`` and ``open_amount``) from money on
-    account, in the order given, until it is paid or the money runs out; return the total."""
-    drawn = Decimal(0)
+    account, in the order given, until it is paid or the money runs out."""
     for source in money:
         if doc.open_amount <= 0:
             break
@@ -369,7 +368,6 @@ def draw_on_account(session: AsyncSession, doc: Any, money: Sequence[OnAccount])
             continue
         doc.open_amount -= amount
         setattr(source.row, source.left, getattr(source.row, source.left) - amount)
-        drawn += amount
         session.add(
             source.allocation(
                 id=uuid.uuid4(),
@@ -379,7 +377,6 @@ def draw_on_account(session: AsyncSession, doc: Any, money: Sequence[OnAccount])
                 **{source.column: source.row.id},
             )
         )
-    return drawn
 
 
 async def apply_on_account(

@@ -112,9 +112,10 @@ async def lock_open_invoices(
 async def lock_money_on_account(
     session: AsyncSession, retailer_id: uuid.UUID, distributor_id: uuid.UUID
 ) -> list[OnAccount]:
-    """The retailer's money on account in one distributor's book, each kind locked in primary-key order: collections with
-    money left (oldest received first), then credit notes with credit left (returns beyond their
-    invoice's open amount, QPS settlements; oldest first). Callers hold the retailer's lock."""
+    """The retailer's money on account in one distributor's book, each kind locked in
+    primary-key order: collections with money left (oldest received first), then credit notes
+    with credit left (returns beyond their invoice's open amount, QPS settlements; oldest
+    first). Callers hold the retailer's lock."""
     collections = await _lock_rows(
         session,
         SecondaryCollection,
